@@ -1,0 +1,196 @@
+package dev.zerocopy;
+
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+
+/**
+ * A channel (or raw {@link FileDescriptor}) resolved to its descriptor number, the kind of
+ * file behind it, and the monitor its {@code close()} runs in.
+ *
+ * <p>Why the monitor: a thread inside our native code is invisible to the JDK's close,
+ * which would otherwise close the number under it and let a new file reuse it. Every
+ * kernel call on a user's descriptor runs inside {@code synchronized (lock)} after
+ * re-checking {@link #isOpen()}, so close waits for at most one short non-blocking call
+ * and a reused number is never reached. Waiting for readiness happens outside the lock,
+ * in {@link #await}, which re-checks close and interrupt between short polls.
+ */
+final class Endpoint {
+    /** How long one poll waits before re-checking close and interrupt. */
+    static final int POLL_SLICE_MILLIS = 50;
+
+    /** The descriptor kinds {@code Native.fd0} knows how to read. */
+    static final int NO_DESCRIPTOR = -1;
+    static final int DESC_FILE_DESCRIPTOR = 0;
+    static final int DESC_FILE_CHANNEL = 1;
+    static final int DESC_SOCKET_CHANNEL = 2;
+    static final int DESC_PIPE_SOURCE = 3;
+    static final int DESC_PIPE_SINK = 4;
+
+    private static final ClassValue<Integer> DESCRIPTOR_KIND = new ClassValue<Integer>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+            for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+                switch (c.getName()) {
+                    case "java.io.FileDescriptor":
+                        return DESC_FILE_DESCRIPTOR;
+                    case "sun.nio.ch.FileChannelImpl":
+                        return DESC_FILE_CHANNEL;
+                    case "sun.nio.ch.SocketChannelImpl":
+                        return DESC_SOCKET_CHANNEL;
+                    case "sun.nio.ch.SourceChannelImpl":
+                        return DESC_PIPE_SOURCE;
+                    case "sun.nio.ch.SinkChannelImpl":
+                        return DESC_PIPE_SINK;
+                    default:
+                        break;
+                }
+            }
+            return NO_DESCRIPTOR;
+        }
+    };
+
+    final Object handle;
+    /** Null for a raw FileDescriptor. */
+    final Channel channel;
+    final int fd;
+    final Object lock;
+    /** One of {@code Native.KIND_*}. */
+    final int kind;
+    /** {@code Native.CAN_READ}, {@code CAN_WRITE}, ... as the descriptor had them when resolved. */
+    final int flags;
+
+    private Endpoint(Object handle, Channel channel, int fd, Object lock, int description) {
+        this.handle = handle;
+        this.channel = channel;
+        this.fd = fd;
+        this.lock = lock;
+        this.kind = description & Native.KIND_MASK;
+        this.flags = description & ~Native.KIND_MASK;
+    }
+
+    /** A pipe end the library owns: nobody else closes it, so {@code owner} is its lock. */
+    static Endpoint owned(int fd, Object owner) {
+        return new Endpoint(null, null, fd, owner, Native.KIND_PIPE | Native.NONBLOCKING);
+    }
+
+    /** True when {@code handle} is a channel or descriptor whose number we can read. */
+    static boolean hasDescriptor(Object handle) {
+        return DESCRIPTOR_KIND.get(handle.getClass()) != NO_DESCRIPTOR;
+    }
+
+    /**
+     * Resolves a channel or FileDescriptor; null when it has no descriptor (a user's own
+     * channel class). Throws ClosedChannelException when it is closed.
+     */
+    static Endpoint resolve(Object handle) throws IOException {
+        int descriptorKind = DESCRIPTOR_KIND.get(handle.getClass());
+        if (descriptorKind == NO_DESCRIPTOR) {
+            return null;
+        }
+        NativeLibrary.ensureAvailable();
+        Channel channel = handle instanceof Channel ? (Channel) handle : null;
+        Object lock = channel != null ? Native.closeLock0(channel) : handle;
+        synchronized (lock) {
+            if (channel != null ? !channel.isOpen() : !((FileDescriptor) handle).valid()) {
+                throw new ClosedChannelException();
+            }
+            int fd = Native.fd0(handle, descriptorKind);
+            if (fd < 0) {
+                throw new ClosedChannelException();
+            }
+            return new Endpoint(handle, channel, fd, lock, Native.describe0(fd));
+        }
+    }
+
+    /** Like {@link #resolve} but a channel without a descriptor is an IllegalArgumentException. */
+    static Endpoint require(Object handle, String role) throws IOException {
+        Endpoint endpoint = resolve(handle);
+        if (endpoint == null) {
+            throw new IllegalArgumentException(role + " has no file descriptor: " + handle.getClass().getName());
+        }
+        return endpoint;
+    }
+
+    boolean isOpen() {
+        if (channel != null) {
+            return channel.isOpen();
+        }
+        return !(handle instanceof FileDescriptor) || ((FileDescriptor) handle).valid();
+    }
+
+    boolean canRead() {
+        return (flags & Native.CAN_READ) != 0;
+    }
+
+    boolean canWrite() {
+        return (flags & Native.CAN_WRITE) != 0;
+    }
+
+    boolean isAppending() {
+        return (flags & Native.APPENDING) != 0;
+    }
+
+    /** The Java channel's mode; a raw FileDescriptor counts as blocking. */
+    boolean isBlocking() {
+        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
+    }
+
+    /**
+     * True when a kernel call on this descriptor could sleep: a socket or character device
+     * whose open file has no O_NONBLOCK. Such calls are made only after {@link #await}
+     * reported readiness, because a sleeping call would hold the close lock.
+     */
+    boolean canSleep() {
+        return kind != Native.KIND_FILE && kind != Native.KIND_PIPE && (flags & Native.NONBLOCKING) == 0;
+    }
+
+    /** Inside the lock: the channel was closed by another thread since we started. */
+    void ensureOpen() throws AsynchronousCloseException {
+        if (!isOpen()) {
+            throw new AsynchronousCloseException();
+        }
+    }
+
+    /**
+     * Waits until this descriptor is ready for {@code interest}, in short polls, checking
+     * between them that both ends of the transfer are open and the thread not interrupted.
+     * An interrupt closes both and throws ClosedByInterruptException, as NIO does.
+     */
+    void await(int interest, Endpoint a, Endpoint b) throws IOException {
+        for (;;) {
+            checkInterrupt(a, b);
+            if (!a.isOpen() || (b != null && !b.isOpen())) {
+                throw new AsynchronousCloseException();
+            }
+            // Outside the lock: if the number was closed and reused meanwhile, the poll
+            // merely wakes early; the call that follows re-checks under the lock.
+            if (Native.poll0(fd, interest, POLL_SLICE_MILLIS) != 0) {
+                return;
+            }
+        }
+    }
+
+    /** NIO's rule for interruptible channels: an interrupted thread's channels are closed. */
+    static void checkInterrupt(Endpoint a, Endpoint b) throws ClosedByInterruptException {
+        if (Thread.currentThread().isInterrupted()) {
+            closeQuietly(a);
+            closeQuietly(b);
+            throw new ClosedByInterruptException();
+        }
+    }
+
+    private static void closeQuietly(Endpoint endpoint) {
+        if (endpoint != null && endpoint.channel != null) {
+            try {
+                endpoint.channel.close();
+            } catch (IOException ignored) {
+                // Closing on interrupt is best effort, as in AbstractInterruptibleChannel.
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.zerocopy;
+
+/**
+ * The JNI boundary: one kernel call per method, ints and longs in and out.
+ *
+ * <p>Byte counts are never negative; {@link #WOULD_BLOCK} means the kernel said EAGAIN.
+ * Every other failure is thrown by the native side from its one errno table: EBADF as
+ * {@link java.nio.channels.ClosedChannelException}, the rest as {@link ErrnoException}.
+ * Callers hold the channel's close lock around each call (see {@link Endpoint}).
+ */
+final class Native {
+    static final long WOULD_BLOCK = -2;
+
+    /** {@link #poll0} interest and result bits. */
+    static final int READABLE = 1;
+    static final int WRITABLE = 2;
+    static final int FAILED = 4;
+
+    /** {@link #describe0} results: a kind in the low four bits, then flag bits. */
+    static final int KIND_MASK = 0xf;
+    static final int KIND_FILE = 1;
+    static final int KIND_PIPE = 2;
+    static final int KIND_SOCKET = 3;
+    static final int KIND_OTHER = 4;
+    static final int CAN_READ = 0x10;
+    static final int CAN_WRITE = 0x20;
+    static final int NONBLOCKING = 0x40;
+    static final int APPENDING = 0x80;
+
+    private Native() {}
+
+    static native int fd0(Object channelOrDescriptor, int descriptorKind);
+
+    static native Object closeLock0(Object channel);
+
+    static native int describe0(int fd);
+
+    static native long splice0(int in, long inOffset, int out, long outOffset, long count, int flags);
+
+    static native long sendfile0(int out, int in, long position, long count);
+
+    static native int poll0(int fd, int interest, int timeoutMillis);
+
+    static native long pipe0(int capacity);
+
+    static native int pipeCapacity0(int fd);
+
+    static native int available0(int fd);
+
+    static native void close0(int fd);
+
+    /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
+    static native String panic0(int depth);
+}

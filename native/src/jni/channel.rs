@@ -1,0 +1,121 @@
+//! Reading a channel's descriptor and close lock from its private fields.
+//!
+//! JNI reads fields without access checks, so no `--add-opens` is needed. Java decides
+//! which kind of JDK channel it holds (see `Descriptors.java`); the field IDs for each
+//! kind are looked up once and cached.
+
+use jni::objects::{JClass, JFieldID, JObject};
+use jni::signature::{JavaType, Primitive};
+use jni::sys::jint;
+use jni::{Env, EnvUnowned, jni_sig, jni_str};
+use once_cell::sync::OnceCell;
+
+use super::ThrowJava;
+use crate::error::{Error, Result};
+
+/// `Descriptors.KIND_*` on the Java side: which class's `fd` field to read.
+const KIND_FILE_DESCRIPTOR: jint = 0;
+const KIND_FILE_CHANNEL: jint = 1;
+const KIND_SOCKET_CHANNEL: jint = 2;
+const KIND_PIPE_SOURCE: jint = 3;
+const KIND_PIPE_SINK: jint = 4;
+
+struct Fields {
+    /// `java.io.FileDescriptor.fd` (int)
+    descriptor_fd: JFieldID,
+    /// The `fd` field (a FileDescriptor) of FileChannelImpl, SocketChannelImpl,
+    /// SourceChannelImpl and SinkChannelImpl, by kind - 1.
+    channel_fd: [JFieldID; 4],
+    /// `AbstractInterruptibleChannel.closeLock`: close() runs inside this monitor.
+    close_lock: JFieldID,
+}
+
+static FIELDS: OnceCell<Fields> = OnceCell::new();
+
+fn fields(env: &mut Env<'_>) -> Result<&'static Fields> {
+    FIELDS.get_or_try_init(|| {
+        let fd_sig = jni_sig!("Ljava/io/FileDescriptor;");
+        let mut channel_fd = Vec::with_capacity(4);
+        for class in [
+            jni_str!("sun/nio/ch/FileChannelImpl"),
+            jni_str!("sun/nio/ch/SocketChannelImpl"),
+            jni_str!("sun/nio/ch/SourceChannelImpl"),
+            jni_str!("sun/nio/ch/SinkChannelImpl"),
+        ] {
+            let class: JClass<'_> = env.find_class(class)?;
+            channel_fd.push(env.get_field_id(&class, jni_str!("fd"), &fd_sig)?);
+        }
+        let channel_fd: [JFieldID; 4] = channel_fd
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("channel field table".into()))?;
+        Ok(Fields {
+            descriptor_fd: env.get_field_id(
+                jni_str!("java/io/FileDescriptor"),
+                jni_str!("fd"),
+                jni_sig!("I"),
+            )?,
+            channel_fd,
+            close_lock: env.get_field_id(
+                jni_str!("java/nio/channels/spi/AbstractInterruptibleChannel"),
+                jni_str!("closeLock"),
+                jni_sig!("Ljava/lang/Object;"),
+            )?,
+        })
+    })
+}
+
+fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<jint> {
+    let fields = fields(env)?;
+    let descriptor = match kind {
+        KIND_FILE_DESCRIPTOR => env.new_local_ref(object)?,
+        KIND_FILE_CHANNEL | KIND_SOCKET_CHANNEL | KIND_PIPE_SOURCE | KIND_PIPE_SINK => {
+            let field = fields.channel_fd[(kind - 1) as usize];
+            // SAFETY: `object` is non-null (checked by Java) and an instance of the class
+            // the field was looked up in (Java chose `kind` from its class); the field's
+            // type is FileDescriptor, an object.
+            unsafe { env.get_field_unchecked(object, field, JavaType::Object) }?.l()?
+        }
+        other => return Err(Error::InvalidArgument(format!("unknown descriptor kind {other}"))),
+    };
+    if descriptor.is_null() {
+        return Ok(-1);
+    }
+    // SAFETY: `descriptor` is a non-null java.io.FileDescriptor and `descriptor_fd` is
+    // its int field `fd`.
+    let fd = unsafe {
+        env.get_field_unchecked(&descriptor, fields.descriptor_fd, JavaType::Primitive(Primitive::Int))
+    }?
+    .i()?;
+    Ok(fd)
+}
+
+/// `static native int fd0(Object channelOrDescriptor, int kind)`: the descriptor number,
+/// -1 when the channel or FileDescriptor is closed.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_zerocopy_Native_fd0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    object: JObject<'local>,
+    kind: jint,
+) -> jint {
+    env.with_env(|env| descriptor_of(env, &object, kind))
+        .resolve::<ThrowJava>()
+}
+
+/// `static native Object closeLock0(Channel channel)`: the monitor that the channel's
+/// close() holds while it closes the descriptor.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_zerocopy_Native_closeLock0<'local>(
+    mut env: EnvUnowned<'local>,
+    _class: JClass<'local>,
+    channel: JObject<'local>,
+) -> JObject<'local> {
+    env.with_env(|env| -> Result<JObject<'local>> {
+        let field = fields(env)?.close_lock;
+        // SAFETY: `channel` is a non-null AbstractInterruptibleChannel (checked by Java)
+        // and `closeLock` is its Object field.
+        let lock = unsafe { env.get_field_unchecked(&channel, field, JavaType::Object) }?.l()?;
+        Ok(lock)
+    })
+    .resolve::<ThrowJava>()
+}
