@@ -79,15 +79,14 @@ final class Endpoint {
     }
 
     /** True when {@code handle} is a channel or descriptor whose number we can read. */
-    static boolean hasDescriptor(Object handle) {
-        return DESCRIPTOR_KIND.get(handle.getClass()) != NO_DESCRIPTOR;
-    }
-
     /**
      * Resolves a channel or FileDescriptor; null when it has no descriptor (a user's own
      * channel class). Throws ClosedChannelException when it is closed.
      */
     static Endpoint resolve(Object handle) throws IOException {
+        if (handle instanceof DescriptorChannel) {
+            handle = ((DescriptorChannel) handle).descriptor;
+        }
         int descriptorKind = DESCRIPTOR_KIND.get(handle.getClass());
         if (descriptorKind == NO_DESCRIPTOR) {
             return null;

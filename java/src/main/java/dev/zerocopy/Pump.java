@@ -57,11 +57,9 @@ final class Pump {
         long done = 0;
         try {
             while (done < count) {
-                if (blocking) {
-                    waitIfSleeps(in, Native.READABLE, in, out);
-                    waitIfSleeps(out, Native.WRITABLE, in, out);
-                }
-                long n = call(in, inPos, out, outPos, count - done, callFlags);
+                long n = ready(in, Native.READABLE, blocking, in, out) && ready(out, Native.WRITABLE, blocking, in, out)
+                        ? call(in, inPos, out, outPos, count - done, callFlags)
+                        : Native.WOULD_BLOCK;
                 if (n > 0) {
                     done += n;
                     inPos = advance(inPos, n);
@@ -91,10 +89,9 @@ final class Pump {
         boolean ended = false;
         try {
             while (done < count) {
-                if (blocking) {
-                    waitIfSleeps(in, Native.READABLE, in, out);
-                }
-                long filled = call(in, inPos, pipe.sink, -1, Math.min(count - done, pipe.capacity), callFlags);
+                long filled = ready(in, Native.READABLE, blocking, in, out)
+                        ? call(in, inPos, pipe.sink, -1, Math.min(count - done, pipe.capacity), callFlags)
+                        : Native.WOULD_BLOCK;
                 if (filled == 0) {
                     ended = true;
                     break;
@@ -111,7 +108,7 @@ final class Pump {
                 // The bytes are out of the input now: deliver all of them, waiting if the
                 // output is full even in non-blocking mode (Relay keeps them instead).
                 for (long left = filled; left > 0; ) {
-                    waitIfSleeps(out, Native.WRITABLE, in, out);
+                    ready(out, Native.WRITABLE, true, in, out);
                     long n = call(pipe.source, -1, out, outPos, left, callFlags);
                     if (n > 0) {
                         left -= n;
@@ -183,11 +180,21 @@ final class Pump {
         return call.run();
     }
 
-    private static void waitIfSleeps(Endpoint endpoint, int interest, Endpoint in, Endpoint out)
+    /**
+     * Whether a call on {@code endpoint} may go ahead without sleeping in the kernel (splice
+     * on a blocking socket sleeps even with SPLICE_F_NONBLOCK). Descriptors that never sleep
+     * are always ready; others are polled: waited for in blocking mode, checked otherwise.
+     */
+    private static boolean ready(Endpoint endpoint, int interest, boolean blocking, Endpoint in, Endpoint out)
             throws IOException {
-        if (endpoint.canSleep()) {
-            endpoint.await(interest, in, out);
+        if (!endpoint.canSleep()) {
+            return true;
         }
+        if (blocking) {
+            endpoint.await(interest, in, out);
+            return true;
+        }
+        return Native.poll0(endpoint.fd, interest, 0) != 0;
     }
 
     private static long advance(long position, long n) {

@@ -34,6 +34,16 @@ public final class ZeroCopy {
     }
 
     /**
+     * A raw descriptor as a {@link Channel} for the methods here that take channels. The
+     * channel does not own the descriptor: closing it does nothing; it counts as closed
+     * once the descriptor is invalid. Closing a stream that owns the descriptor while a
+     * call uses it is safe: the call sees a closed channel.
+     */
+    public static Channel wrap(java.io.FileDescriptor descriptor) {
+        return new DescriptorChannel(Objects.requireNonNull(descriptor, "descriptor"));
+    }
+
+    /**
      * Like {@link FileChannel#transferTo(long, long, WritableByteChannel)}: transfers up to
      * {@code count} bytes of {@code src} starting at {@code position} to {@code target},
      * without changing {@code src}'s position; a FileChannel target's position advances.

@@ -1,0 +1,160 @@
+package dev.zerocopy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Real sockets, files and checksums for the tests; nothing here imitates the kernel. */
+final class TestSupport {
+    static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "test-helper");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private TestSupport() {}
+
+    /** A connected loopback TCP pair: [0] is the client, [1] the accepted server side. */
+    static SocketChannel[] socketPair() throws IOException {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketChannel client = SocketChannel.open(server.getLocalAddress());
+            SocketChannel accepted = server.accept();
+            return new SocketChannel[] {client, accepted};
+        }
+    }
+
+    static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** A temp file of {@code size} pseudo-random bytes, written in 1 MiB pieces. */
+    static Path randomFile(Path dir, long size, long seed) throws IOException {
+        Path file = Files.createTempFile(dir, "data-", ".bin");
+        Random random = new Random(seed);
+        byte[] chunk = new byte[1 << 20];
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            for (long left = size; left > 0; ) {
+                random.nextBytes(chunk);
+                int n = (int) Math.min(chunk.length, left);
+                ByteBuffer buffer = ByteBuffer.wrap(chunk, 0, n);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                left -= n;
+            }
+        }
+        return file;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static String hex(byte[] digest) {
+        StringBuilder s = new StringBuilder();
+        for (byte b : digest) {
+            s.append(String.format("%02x", b));
+        }
+        return s.toString();
+    }
+
+    static String sha256(Path file) throws IOException {
+        return sha256(file, 0, Files.size(file));
+    }
+
+    static String sha256(Path file, long position, long count) throws IOException {
+        MessageDigest digest = sha256();
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+        try (FileChannel in = FileChannel.open(file)) {
+            long done = 0;
+            while (done < count) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
+                int n = in.read(buffer, position + done);
+                if (n < 0) {
+                    break;
+                }
+                digest.update(buffer.array(), 0, n);
+                done += n;
+            }
+        }
+        return hex(digest.digest());
+    }
+
+    static String sha256(byte[] bytes) {
+        return hex(sha256().digest(bytes));
+    }
+
+    /** Reads {@code in} to end of stream on another thread: [sha256, byte count]. */
+    static Future<Object[]> drain(ReadableByteChannel in) {
+        return POOL.submit(() -> {
+            MessageDigest digest = sha256();
+            ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+            long total = 0;
+            for (;;) {
+                buffer.clear();
+                int n = in.read(buffer);
+                if (n < 0) {
+                    return new Object[] {hex(digest.digest()), total};
+                }
+                digest.update(buffer.array(), 0, n);
+                total += n;
+            }
+        });
+    }
+
+    /** Writes {@code bytes} to {@code out} on another thread, then closes it. */
+    static Future<Void> feed(WritableByteChannel out, byte[] bytes) {
+        return POOL.submit(() -> {
+            try (WritableByteChannel channel = out) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+            }
+            return null;
+        });
+    }
+
+    static <T> Future<T> async(Callable<T> task) {
+        return POOL.submit(task);
+    }
+
+    static byte[] readAll(Path file) {
+        try {
+            return Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Number of open descriptors of this process. */
+    static int openDescriptors() throws IOException {
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) fds.count();
+        }
+    }
+}
