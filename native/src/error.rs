@@ -13,7 +13,11 @@ use nix::errno::Errno;
 pub enum Error {
     /// A system call failed; `op` names it and `fds` the descriptors it was given.
     #[error("{op}({fds}): {errno:?}: {}", errno.desc())]
-    Os { op: &'static str, fds: Fds, errno: Errno },
+    Os {
+        op: &'static str,
+        fds: Fds,
+        errno: Errno,
+    },
     /// An argument the kernel would reject, caught before the call.
     #[error("{0}")]
     InvalidArgument(String),
@@ -79,9 +83,10 @@ pub fn count_or_would_block(result: Result<usize>) -> Result<i64> {
 /// The errno -> Java exception table. Runs with no exception pending.
 fn throw(env: &mut Env<'_>, err: &Error) -> jni::errors::Result<()> {
     match err {
-        Error::Os { errno: Errno::EBADF, .. } => {
-            env.throw_new_void(jni_str!("java/nio/channels/ClosedChannelException"))
-        }
+        Error::Os {
+            errno: Errno::EBADF,
+            ..
+        } => env.throw_new_void(jni_str!("java/nio/channels/ClosedChannelException")),
         Error::Os { errno, .. } => {
             let message = env.new_string(err.to_string())?;
             let refused = err.is_refusal();
@@ -102,7 +107,8 @@ fn throw(env: &mut Env<'_>, err: &Error) -> jni::errors::Result<()> {
             env.throw_new(jni_str!("java/lang/IllegalArgumentException"), message)
         }
         Error::Jni(jni_err) => {
-            let message = jni::strings::JNIString::from(format!("zerocopy: JNI failure: {jni_err}"));
+            let message =
+                jni::strings::JNIString::from(format!("zerocopy: JNI failure: {jni_err}"));
             env.throw_new(jni_str!("java/lang/Error"), message)
         }
     }
@@ -158,7 +164,12 @@ mod tests {
 
     #[test]
     fn refusals_are_the_fallback_errnos_only() {
-        for errno in [Errno::EINVAL, Errno::EXDEV, Errno::ENOSYS, Errno::EOPNOTSUPP] {
+        for errno in [
+            Errno::EINVAL,
+            Errno::EXDEV,
+            Errno::ENOSYS,
+            Errno::EOPNOTSUPP,
+        ] {
             assert!(Error::os("copy_file_range", Fds::Two(3, 4), errno).is_refusal());
         }
         for errno in [Errno::EPIPE, Errno::EBADF, Errno::EAGAIN, Errno::EIO] {

@@ -75,7 +75,11 @@ fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<
             // type is FileDescriptor, an object.
             unsafe { env.get_field_unchecked(object, field, JavaType::Object) }?.l()?
         }
-        other => return Err(Error::InvalidArgument(format!("unknown descriptor kind {other}"))),
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "unknown descriptor kind {other}"
+            )));
+        }
     };
     if descriptor.is_null() {
         return Ok(-1);
@@ -83,7 +87,11 @@ fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<
     // SAFETY: `descriptor` is a non-null java.io.FileDescriptor and `descriptor_fd` is
     // its int field `fd`.
     let fd = unsafe {
-        env.get_field_unchecked(&descriptor, fields.descriptor_fd, JavaType::Primitive(Primitive::Int))
+        env.get_field_unchecked(
+            &descriptor,
+            fields.descriptor_fd,
+            JavaType::Primitive(Primitive::Int),
+        )
     }?
     .i()?;
     Ok(fd)

@@ -114,10 +114,8 @@ pub extern "system" fn Java_dev_zerocopy_Native_pipeCapacity0<'local>(
     _class: JClass<'local>,
     fd: jint,
 ) -> jint {
-    env.with_env(|_| -> Result<jint> {
-        Ok(sys::pipe::capacity(borrow("fcntl", fd)?)? as jint)
-    })
-    .resolve::<ThrowJava>()
+    env.with_env(|_| -> Result<jint> { Ok(sys::pipe::capacity(borrow("fcntl", fd)?)? as jint) })
+        .resolve::<ThrowJava>()
 }
 
 /// `static native int available0(int fd)`: FIONREAD.

@@ -30,5 +30,6 @@ fn borrow<'a>(op: &'static str, fd: i32) -> Result<BorrowedFd<'a>> {
 
 /// A Java `long` count or offset that must not be negative.
 fn to_usize(what: &str, value: i64) -> Result<usize> {
-    usize::try_from(value).map_err(|_| Error::InvalidArgument(format!("{what} is negative: {value}")))
+    usize::try_from(value)
+        .map_err(|_| Error::InvalidArgument(format!("{what} is negative: {value}")))
 }

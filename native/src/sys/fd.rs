@@ -34,7 +34,8 @@ pub fn kind(fd: BorrowedFd<'_>) -> Result<Kind> {
 /// threads, so a Java channel's mode does not tell): its [`Kind`] in
 /// the low four bits, then [`CAN_READ`], [`CAN_WRITE`] and [`NONBLOCKING`].
 pub fn describe(fd: BorrowedFd<'_>) -> Result<i32> {
-    let flags = OFlag::from_bits_truncate(retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_GETFL))?);
+    let flags =
+        OFlag::from_bits_truncate(retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_GETFL))?);
     let mut bits = kind(fd)? as i32;
     let access = flags & OFlag::O_ACCMODE;
     if access == OFlag::O_RDONLY || access == OFlag::O_RDWR {
@@ -79,11 +80,21 @@ mod tests {
     #[test]
     fn describe_reports_kind_access_and_flags() {
         let path = std::env::temp_dir().join(format!("zerocopy-describe-{}", std::process::id()));
-        let appending = std::fs::OpenOptions::new().append(true).create(true).open(&path).unwrap();
+        let appending = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .unwrap();
         let reading = std::fs::File::open(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(describe(appending.as_fd()).unwrap(), Kind::File as i32 | CAN_WRITE | APPENDING);
-        assert_eq!(describe(reading.as_fd()).unwrap(), Kind::File as i32 | CAN_READ);
+        assert_eq!(
+            describe(appending.as_fd()).unwrap(),
+            Kind::File as i32 | CAN_WRITE | APPENDING
+        );
+        assert_eq!(
+            describe(reading.as_fd()).unwrap(),
+            Kind::File as i32 | CAN_READ
+        );
         let (a, _b) = testutil::tcp_pair();
         a.set_nonblocking(true).unwrap();
         assert_eq!(

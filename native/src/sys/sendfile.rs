@@ -50,7 +50,10 @@ mod tests {
         let file = testutil::temp_file_with(b"abc");
         let (a, _b) = testutil::tcp_pair();
         let mut offset = 3;
-        assert_eq!(sendfile(a.as_fd(), file.as_fd(), &mut offset, 10).unwrap(), 0);
+        assert_eq!(
+            sendfile(a.as_fd(), file.as_fd(), &mut offset, 10).unwrap(),
+            0
+        );
     }
 
     #[test]

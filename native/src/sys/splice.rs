@@ -55,9 +55,25 @@ mod tests {
         let (out_client, out_server) = testutil::tcp_pair();
         let (r, w) = testutil::pipe();
         (&client).write_all(b"through the pipe").unwrap();
-        let n = splice(server.as_fd(), None, w.as_fd(), None, 1 << 20, SpliceFFlags::SPLICE_F_NONBLOCK).unwrap();
+        let n = splice(
+            server.as_fd(),
+            None,
+            w.as_fd(),
+            None,
+            1 << 20,
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
+        .unwrap();
         assert_eq!(n, 16);
-        let m = splice(r.as_fd(), None, out_client.as_fd(), None, n, SpliceFFlags::SPLICE_F_NONBLOCK).unwrap();
+        let m = splice(
+            r.as_fd(),
+            None,
+            out_client.as_fd(),
+            None,
+            n,
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
+        .unwrap();
         assert_eq!(m, 16);
         assert_eq!(testutil::read_exact(&out_server, 16), b"through the pipe");
     }
@@ -67,7 +83,15 @@ mod tests {
         let file = testutil::temp_file_with(b"0123456789");
         let (r, w) = testutil::pipe();
         let mut offset = 4;
-        let n = splice(file.as_fd(), Some(&mut offset), w.as_fd(), None, 3, SpliceFFlags::empty()).unwrap();
+        let n = splice(
+            file.as_fd(),
+            Some(&mut offset),
+            w.as_fd(),
+            None,
+            3,
+            SpliceFFlags::empty(),
+        )
+        .unwrap();
         assert_eq!((n, offset), (3, 7));
         assert_eq!(testutil::read_exact(std::fs::File::from(r), 3), b"456");
     }
@@ -76,10 +100,29 @@ mod tests {
     fn empty_nonblocking_pipe_is_eagain_and_closed_writer_is_end_of_stream() {
         let (r, w) = testutil::pipe();
         let (sink_r, sink_w) = testutil::pipe();
-        let err = splice(r.as_fd(), None, sink_w.as_fd(), None, 10, SpliceFFlags::SPLICE_F_NONBLOCK).unwrap_err();
+        let err = splice(
+            r.as_fd(),
+            None,
+            sink_w.as_fd(),
+            None,
+            10,
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
+        .unwrap_err();
         assert_eq!(err.errno(), Some(Errno::EAGAIN));
         drop(w);
-        assert_eq!(splice(r.as_fd(), None, sink_w.as_fd(), None, 10, SpliceFFlags::SPLICE_F_NONBLOCK).unwrap(), 0);
+        assert_eq!(
+            splice(
+                r.as_fd(),
+                None,
+                sink_w.as_fd(),
+                None,
+                10,
+                SpliceFFlags::SPLICE_F_NONBLOCK
+            )
+            .unwrap(),
+            0
+        );
         drop(sink_r);
     }
 
@@ -87,7 +130,15 @@ mod tests {
     fn two_files_are_refused_with_einval() {
         let a = testutil::temp_file_with(b"abc");
         let b = testutil::temp_file_with(b"");
-        let err = splice(a.as_fd(), Some(&mut 0), b.as_fd(), Some(&mut 0), 3, SpliceFFlags::empty()).unwrap_err();
+        let err = splice(
+            a.as_fd(),
+            Some(&mut 0),
+            b.as_fd(),
+            Some(&mut 0),
+            3,
+            SpliceFFlags::empty(),
+        )
+        .unwrap_err();
         assert!(err.is_refusal());
     }
 }
