@@ -20,7 +20,7 @@ public final class FreshJvmMain {
         if (args[0].equals("report")) {
             System.out.println("available=" + ZeroCopy.isAvailable() + " cause=" + ZeroCopy.unavailabilityCause());
             try {
-                ZeroCopy.splice(SocketChannel.open(), SocketChannel.open(), 1);
+                ZeroCopy.splice(ZeroCopy.wrap(java.io.FileDescriptor.in), ZeroCopy.wrap(java.io.FileDescriptor.out), 1);
             } catch (UnsupportedOperationException expected) {
                 System.out.println("call threw " + expected);
                 return;

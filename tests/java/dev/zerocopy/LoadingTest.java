@@ -109,6 +109,17 @@ class LoadingTest {
     }
 
     @Test
+    void otherSystemsAreUnavailableWithAReasonAndCallsThrowUnsupported() throws Exception {
+        Object[] result = runJava(List.of("-Dos.name=Windows 11"),
+                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.FreshJvmMain", "report");
+        String output = (String) result[1];
+        assertEquals(0, result[0], output);
+        assertTrue(output.contains("available=false"), output);
+        assertTrue(output.contains("zerocopy needs Linux; this is Windows 11"), output);
+        assertTrue(output.contains("call threw java.lang.UnsupportedOperationException"), output);
+    }
+
+    @Test
     void explicitLibraryPathIsUsedFirst() throws Exception {
         Path dir = Files.createDirectory(tmp.resolve("lib"));
         try (JarFile jar = new JarFile(jar())) {

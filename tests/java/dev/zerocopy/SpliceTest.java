@@ -155,7 +155,8 @@ class SpliceTest {
         byte[] expected = Files.readAllBytes(source);
         try (FileInputStream stream = new FileInputStream(source.toFile());
                 RandomAccessFile raf = new RandomAccessFile(source.toFile(), "r")) {
-            for (Object in : new Object[] {stream.getChannel(), raf.getChannel()}) {
+            for (Object in : new Object[] {stream.getChannel(), raf.getChannel(),
+                    FileChannel.open(source), new RandomAccessFile(source.toFile(), "rw").getChannel()}) {
                 Pipe pipe = Pipe.open();
                 assertEquals(4096, ZeroCopy.splice((Channel) in, 0, pipe.sink(), -1, 4096));
                 ByteBuffer got = ByteBuffer.allocate(4096);
@@ -165,6 +166,17 @@ class SpliceTest {
                 assertArrayEquals(expected, got.array());
             }
         }
+    }
+
+    @Test
+    void fileOutputStreamChannelsAreWritableTargets() throws Exception {
+        Path target = tmp.resolve("out.bin");
+        Pipe pipe = Pipe.open();
+        pipe.sink().write(ByteBuffer.wrap(new byte[] {5, 6, 7}));
+        try (java.io.FileOutputStream out = new java.io.FileOutputStream(target.toFile())) {
+            assertEquals(3, ZeroCopy.splice(pipe.source(), out.getChannel(), 3));
+        }
+        assertArrayEquals(new byte[] {5, 6, 7}, Files.readAllBytes(target));
     }
 
     @Test
