@@ -61,6 +61,25 @@ fi
 check "examples/gradle-consumer (the published jar, as a user adds it)" \
     bash -c 'cd examples/gradle-consumer && gradle --no-daemon --console=plain -q runExample'
 
+# The example programs, driven by real clients (curl); each script ends with "N passed, N failed".
+gradle --no-daemon --console=plain -q examplesJar
+for script in tests/examples/*.sh; do
+    echo "==> $script"
+    log=$(mktemp)
+    bash "$script" 2>&1 | tee "$log"
+    read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -1)
+    rm -f "$log"
+    if [ -z "${p:-}" ]; then
+        failed=$((failed + 1))
+        failures+=("$script (no summary line)")
+    else
+        passed=$((passed + p))
+        failed=$((failed + f))
+        [ "$f" -gt 0 ] && failures+=("$script: $f failed")
+    fi
+    unset p f
+done
+
 if [ ${#failures[@]} -gt 0 ]; then
     echo "Failed: ${failures[*]}"
 fi
