@@ -2,6 +2,7 @@ package dev.zerocopy;
 
 import java.io.FileDescriptor;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedByInterruptException;
@@ -78,7 +79,31 @@ final class Endpoint {
         return new Endpoint(null, null, fd, owner, Native.KIND_PIPE | Native.NONBLOCKING);
     }
 
-    /** True when {@code handle} is a channel or descriptor whose number we can read. */
+    /** What resolving a channel found; cached per thread, keyed weakly by the channel. */
+    private static final class Resolved {
+        final WeakReference<Object> channel;
+        final int fd;
+        final Object lock;
+        final int description;
+
+        Resolved(Object channel, int fd, Object lock, int description) {
+            this.channel = new WeakReference<>(channel);
+            this.fd = fd;
+            this.lock = lock;
+            this.description = description;
+        }
+    }
+
+    /**
+     * The channels each thread resolved last, direct-mapped by identity hash. An open
+     * channel's descriptor number, close lock, kind and access mode never change, and
+     * resolving costs three JNI calls and two system calls, which would dominate small
+     * transfers. Only the O_NONBLOCK bit can change (configureBlocking), so {@link #canSleep}
+     * asks the channel instead of trusting the cached bit.
+     */
+    private static final int CACHE_SLOTS = 8;
+    private static final ThreadLocal<Resolved[]> RECENT = ThreadLocal.withInitial(() -> new Resolved[CACHE_SLOTS]);
+
     /**
      * Resolves a channel or FileDescriptor; null when it has no descriptor (a user's own
      * channel class). Throws ClosedChannelException when it is closed.
@@ -93,6 +118,12 @@ final class Endpoint {
         }
         NativeLibrary.ensureAvailable();
         Channel channel = handle instanceof Channel ? (Channel) handle : null;
+        Resolved[] recent = RECENT.get();
+        int slot = (System.identityHashCode(handle) & 0x7fffffff) % CACHE_SLOTS;
+        Resolved cached = recent[slot];
+        if (channel != null && cached != null && cached.channel.get() == handle && channel.isOpen()) {
+            return new Endpoint(handle, channel, cached.fd, cached.lock, cached.description);
+        }
         Object lock = channel != null ? Native.closeLock0(channel) : handle;
         synchronized (lock) {
             if (channel != null ? !channel.isOpen() : !((FileDescriptor) handle).valid()) {
@@ -102,7 +133,11 @@ final class Endpoint {
             if (fd < 0) {
                 throw new ClosedChannelException();
             }
-            return new Endpoint(handle, channel, fd, lock, Native.describe0(fd));
+            int description = Native.describe0(fd);
+            if (channel != null) {
+                recent[slot] = new Resolved(channel, fd, lock, description);
+            }
+            return new Endpoint(handle, channel, fd, lock, description);
         }
     }
 
@@ -145,7 +180,16 @@ final class Endpoint {
      * reported readiness, because a sleeping call would hold the close lock.
      */
     boolean canSleep() {
-        return kind != Native.KIND_FILE && kind != Native.KIND_PIPE && (flags & Native.NONBLOCKING) == 0;
+        if (kind == Native.KIND_FILE || kind == Native.KIND_PIPE) {
+            return false;
+        }
+        if (channel instanceof SelectableChannel) {
+            // Non-blocking mode always sets O_NONBLOCK. Blocking mode may have it too (JDK 21+
+            // for virtual threads), but counting such a channel as one that sleeps only costs
+            // a poll before each call.
+            return ((SelectableChannel) channel).isBlocking();
+        }
+        return (flags & Native.NONBLOCKING) == 0;
     }
 
     /** Inside the lock: the channel was closed by another thread since we started. */
