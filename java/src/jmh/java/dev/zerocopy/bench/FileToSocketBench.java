@@ -1,0 +1,139 @@
+package dev.zerocopy.bench;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import dev.zerocopy.ZeroCopy;
+
+/**
+ * A cached file sent whole to a loopback TCP socket (blocking) whose other end a reader
+ * thread drains. One operation = {@code size} bytes delivered. NIO twins: transferTo and
+ * read/write loops through a heap or a direct buffer at each buffer size (the report takes
+ * the best); zerocopy: transferTo and splice.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class FileToSocketBench {
+    @Param({"65536", "1048576", "67108864"})
+    public int size;
+
+    private Path path;
+    private FileChannel file;
+    private SocketChannel socket;
+    private Io.Drain drain;
+    private long sent;
+
+    /** The loops' buffer size; only the loops take this parameter. */
+    @State(Scope.Thread)
+    public static class Buffers {
+        @Param({"65536", "262144", "1048576"})
+        public int bufferSize;
+        ByteBuffer heap;
+        ByteBuffer direct;
+
+        @Setup(Level.Trial)
+        public void allocate() {
+            heap = ByteBuffer.allocate(bufferSize);
+            direct = ByteBuffer.allocateDirect(bufferSize);
+        }
+    }
+
+    @Setup(Level.Trial)
+    public void open() throws IOException {
+        path = Io.randomFile("file-to-socket", size);
+        file = FileChannel.open(path);
+        SocketChannel[] pair = Io.socketPair();
+        socket = pair[0];
+        drain = new Io.Drain("file-to-socket", pair[1]);
+        sent = 0;
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws IOException {
+        socket.shutdownOutput();
+        drain.finish(sent);
+        Io.closeAll(socket, drain, file);
+        Files.deleteIfExists(path);
+    }
+
+    private long moved(Meter meter, long n) {
+        meter.bytes += n;
+        sent += n;
+        return n;
+    }
+
+    @Benchmark
+    public long nioTransferTo(Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            done += file.transferTo(done, size - done, socket);
+        }
+        return moved(meter, done);
+    }
+
+    @Benchmark
+    public long nioHeapLoop(Buffers buffers, Meter meter) throws IOException {
+        return moved(meter, loop(buffers.heap));
+    }
+
+    @Benchmark
+    public long nioDirectLoop(Buffers buffers, Meter meter) throws IOException {
+        return moved(meter, loop(buffers.direct));
+    }
+
+    private long loop(ByteBuffer buffer) throws IOException {
+        long done = 0;
+        while (done < size) {
+            buffer.clear().limit((int) Math.min(buffer.capacity(), size - done));
+            int n = file.read(buffer, done);
+            buffer.flip();
+            done += Io.writeFully(socket, buffer);
+            if (n < 0) {
+                throw new IOException("file shorter than " + size);
+            }
+        }
+        return done;
+    }
+
+    @Benchmark
+    public long zcTransferTo(Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            done += ZeroCopy.transferTo(file, done, size - done, socket);
+        }
+        return moved(meter, done);
+    }
+
+    @Benchmark
+    public long zcSplice(Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.splice(file, done, socket, -1, size - done);
+            if (n < 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        return moved(meter, done);
+    }
+
+    // TODO(issue 3, sendfile): zcSendfile — ZeroCopy.sendfile(socket, file, done, size - done)
+    // in the same loop once ZeroCopy.sendfile is on main.
+}
