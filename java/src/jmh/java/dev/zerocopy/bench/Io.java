@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /** Data files, loopback sockets, and the threads that feed and drain them for real. */
 final class Io {
@@ -90,6 +92,8 @@ final class Io {
         private final Thread thread;
         private final AtomicLong received = new AtomicLong();
         private volatile IOException failure;
+        private volatile Thread waiter;
+        private volatile long target = Long.MAX_VALUE;
 
         Drain(String name, ReadableByteChannel in) {
             this.in = in;
@@ -102,11 +106,39 @@ final class Io {
             ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
             try {
                 for (int n; (n = in.read(buffer.clear())) >= 0; ) {
-                    received.addAndGet(n);
+                    if (received.addAndGet(n) >= target) {
+                        LockSupport.unpark(waiter);
+                    }
                 }
             } catch (IOException e) {
                 failure = e;
             }
+        }
+
+        long received() {
+            return received.get();
+        }
+
+        /**
+         * Parks the calling thread until at least {@code bytes} have arrived in total (the
+         * reader unparks it), for relays that run on their own threads.
+         */
+        void awaitReceived(long bytes) throws IOException {
+            waiter = Thread.currentThread();
+            target = bytes;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (received.get() < bytes) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException(thread.getName() + ": nothing arrived for 30 s (relay stalled?) after "
+                            + received.get() + " bytes");
+                }
+                if (!thread.isAlive()) {
+                    throw new IOException(thread.getName() + " ended after " + received.get() + " bytes",
+                            failure);
+                }
+                LockSupport.parkNanos(this, 10_000_000);
+            }
+            target = Long.MAX_VALUE;
         }
 
         /**

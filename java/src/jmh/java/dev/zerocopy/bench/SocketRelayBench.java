@@ -49,6 +49,24 @@ public class SocketRelayBench {
         }
     }
 
+    /** Netty's splice relay; only nettySpliceTo takes this state. */
+    @State(Scope.Thread)
+    public static class Netty {
+        NettyRelay relay;
+        long expected;
+
+        @Setup(Level.Trial)
+        public void open() throws Exception {
+            relay = new NettyRelay();
+            expected = 0;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            relay.close();
+        }
+    }
+
     @Setup(Level.Trial)
     public void open() throws IOException {
         SocketChannel[] in = Io.socketPair();
@@ -97,6 +115,15 @@ public class SocketRelayBench {
         meter.bytes += done;
         sent += done;
         return done;
+    }
+
+    /** Netty relays on its own thread; an operation = the next {@code size} bytes arriving. */
+    @Benchmark
+    public long nettySpliceTo(Netty netty, Meter meter) throws IOException {
+        netty.expected += size;
+        netty.relay.drain.awaitReceived(netty.expected);
+        meter.bytes += size;
+        return netty.expected;
     }
 
     // TODO(issue 4, Relay): zcRelay — a Relay made once per trial with
