@@ -165,7 +165,9 @@ fn file_to_socket(settings: &Settings, technique: &'static str, size: usize) -> 
                     sys::sendfile::sendfile(client.as_fd(), file.as_fd(), &mut offset, left)?;
                 }
             }
-            "splice" => splice_through(&file, Some(&mut offset), &pipe, client.as_fd(), None, size)?,
+            "splice" => {
+                splice_through(&file, Some(&mut offset), &pipe, client.as_fd(), None, size)?
+            }
             _ => {
                 while (offset as usize) < size {
                     let want = buffer.len().min(size - offset as usize);
@@ -197,7 +199,14 @@ fn file_to_pipe(settings: &Settings, technique: &'static str, size: usize) -> Re
             if technique == "sendfile" {
                 sys::sendfile::sendfile(write.as_fd(), file.as_fd(), &mut offset, left)?;
             } else {
-                sys::splice::splice(file.as_fd(), Some(&mut offset), write.as_fd(), None, left, SpliceFFlags::empty())?;
+                sys::splice::splice(
+                    file.as_fd(),
+                    Some(&mut offset),
+                    write.as_fd(),
+                    None,
+                    left,
+                    SpliceFFlags::empty(),
+                )?;
             }
         }
         sent += size as u64;
@@ -232,7 +241,14 @@ fn file_to_file(settings: &Settings, technique: &'static str, size: usize) -> Re
             }
             _ => {
                 let mut out_offset = 0i64;
-                splice_through(&src, Some(&mut offset), &pipe, dst.as_fd(), Some(&mut out_offset), size)?;
+                splice_through(
+                    &src,
+                    Some(&mut offset),
+                    &pipe,
+                    dst.as_fd(),
+                    Some(&mut out_offset),
+                    size,
+                )?;
             }
         }
         Ok(size)
@@ -260,7 +276,14 @@ fn socket_relay(settings: &Settings, technique: &'static str, size: usize) -> Re
         let mut done = 0;
         while done < size {
             if technique == "splice" {
-                let n = sys::splice::splice(from.as_fd(), None, pipe.1.as_fd(), None, (size - done).min(LIBRARY_PIPE), SpliceFFlags::empty())?;
+                let n = sys::splice::splice(
+                    from.as_fd(),
+                    None,
+                    pipe.1.as_fd(),
+                    None,
+                    (size - done).min(LIBRARY_PIPE),
+                    SpliceFFlags::empty(),
+                )?;
                 if n == 0 {
                     return Err("feed ended".into());
                 }
@@ -294,9 +317,21 @@ fn small(settings: &Settings, technique: &'static str, length: usize) -> Result<
     let sample = measure(settings, "SmallTransferBench", technique, length, || {
         let mut offset = 0i64;
         match technique {
-            "sendfile_null" => Ok(sys::sendfile::sendfile(dev_null.as_fd(), file.as_fd(), &mut offset, length)?),
+            "sendfile_null" => Ok(sys::sendfile::sendfile(
+                dev_null.as_fd(),
+                file.as_fd(),
+                &mut offset,
+                length,
+            )?),
             _ => {
-                let n = sys::splice::splice(file.as_fd(), Some(&mut offset), write.as_fd(), None, length, SpliceFFlags::empty())?;
+                let n = sys::splice::splice(
+                    file.as_fd(),
+                    Some(&mut offset),
+                    write.as_fd(),
+                    None,
+                    length,
+                    SpliceFFlags::empty(),
+                )?;
                 let mut left = n;
                 while left > 0 {
                     left -= nix::unistd::read(&read, &mut back[..left])?;
@@ -345,7 +380,14 @@ fn drain_pipe(
 ) -> Result<()> {
     let mut left = n;
     while left > 0 {
-        left -= sys::splice::splice(pipe.0.as_fd(), None, output, out_offset.as_deref_mut(), left, SpliceFFlags::empty())?;
+        left -= sys::splice::splice(
+            pipe.0.as_fd(),
+            None,
+            output,
+            out_offset.as_deref_mut(),
+            left,
+            SpliceFFlags::empty(),
+        )?;
     }
     Ok(())
 }
@@ -389,8 +431,17 @@ fn check_drained(drain: JoinHandle<std::io::Result<u64>>, sent: u64) -> Result<(
 
 /// A new unlinked-at-the-end file of `size` pseudo-random bytes, left in the page cache.
 fn random_file(dir: &Path, size: usize) -> Result<(File, PathBuf)> {
-    let path = dir.join(format!("zerocopy-limit-{}-{}-{}.bin", std::process::id(), size, unique()));
-    let mut file = OpenOptions::new().read(true).write(true).create_new(true).open(&path)?;
+    let path = dir.join(format!(
+        "zerocopy-limit-{}-{}-{}.bin",
+        std::process::id(),
+        size,
+        unique()
+    ));
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
     let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ size as u64;
     let mut chunk = vec![0u8; MIB];
     let mut done = 0;
