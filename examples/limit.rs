@@ -85,7 +85,7 @@ fn main() -> Result<()> {
         for technique in ["sendfile", "splice", "readwrite"] {
             samples.push(file_to_socket(&settings, technique, size)?);
         }
-        for technique in ["sendfile", "splice"] {
+        for technique in ["sendfile", "splice", "splice_poll"] {
             samples.push(file_to_pipe(&settings, technique, size)?);
         }
         for technique in ["sendfile", "splice", "copy_file_range"] {
@@ -196,17 +196,40 @@ fn file_to_pipe(settings: &Settings, technique: &'static str, size: usize) -> Re
         let mut offset = 0i64;
         while (offset as usize) < size {
             let left = size - offset as usize;
-            if technique == "sendfile" {
-                sys::sendfile::sendfile(write.as_fd(), file.as_fd(), &mut offset, left)?;
-            } else {
-                sys::splice::splice(
-                    file.as_fd(),
-                    Some(&mut offset),
-                    write.as_fd(),
-                    None,
-                    left,
-                    SpliceFFlags::empty(),
-                )?;
+            match technique {
+                "sendfile" => {
+                    sys::sendfile::sendfile(write.as_fd(), file.as_fd(), &mut offset, left)?;
+                }
+                "splice" => {
+                    let flags = SpliceFFlags::empty();
+                    sys::splice::splice(
+                        file.as_fd(),
+                        Some(&mut offset),
+                        write.as_fd(),
+                        None,
+                        left,
+                        flags,
+                    )?;
+                }
+                _ => {
+                    // The library's way: never sleep in splice; poll for room instead.
+                    let flags = SpliceFFlags::SPLICE_F_NONBLOCK;
+                    match sys::splice::splice(
+                        file.as_fd(),
+                        Some(&mut offset),
+                        write.as_fd(),
+                        None,
+                        left,
+                        flags,
+                    ) {
+                        Err(e) if e.errno() == Some(nix::errno::Errno::EAGAIN) => {
+                            sys::poll::wait(write.as_fd(), sys::poll::WRITABLE, 50)?;
+                        }
+                        other => {
+                            other?;
+                        }
+                    }
+                }
             }
         }
         sent += size as u64;
