@@ -3,6 +3,8 @@ package dev.zerocopy.bench;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +27,8 @@ import dev.zerocopy.ZeroCopy;
  * A cached file sent whole to a loopback TCP socket (blocking) whose other end a reader
  * thread drains. One operation = {@code size} bytes delivered. NIO twins: transferTo and
  * read/write loops through a heap or a direct buffer at each buffer size (the report takes
- * the best); zerocopy: transferTo and splice.
+ * the best); zerocopy: transferTo and splice. The {@code ...Selector} pair sends on a
+ * non-blocking socket, waiting in a Selector when it is full.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,6 +55,43 @@ public class FileToSocketBench {
         public void allocate() {
             heap = ByteBuffer.allocate(bufferSize);
             direct = ByteBuffer.allocateDirect(bufferSize);
+        }
+    }
+
+    /**
+     * A second connection in non-blocking mode with a Selector, the way a server's event
+     * loop sends files: zerocopy uses sendfile here (on a blocking socket it splices through
+     * a pipe, so that a close can never wait behind a sleeping kernel call).
+     */
+    @State(Scope.Thread)
+    public static class Selected {
+        SocketChannel socket;
+        Selector selector;
+        Io.Drain drain;
+        long sent;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            SocketChannel[] pair = Io.socketPair();
+            socket = pair[0];
+            socket.configureBlocking(false);
+            selector = Selector.open();
+            socket.register(selector, SelectionKey.OP_WRITE);
+            drain = new Io.Drain("file-to-socket-selector", pair[1]);
+            sent = 0;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            socket.shutdownOutput();
+            drain.finish(sent);
+            Io.closeAll(selector, socket, drain);
+        }
+
+        /** Called after a transfer moved nothing: the socket is full, wait for room. */
+        void awaitWritable() throws IOException {
+            selector.select();
+            selector.selectedKeys().clear();
         }
     }
 
@@ -109,6 +149,36 @@ public class FileToSocketBench {
                 throw new IOException("file shorter than " + size);
             }
         }
+        return done;
+    }
+
+    @Benchmark
+    public long nioTransferToSelector(Selected selected, Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = file.transferTo(done, size - done, selected.socket);
+            if (n == 0) {
+                selected.awaitWritable();
+            }
+            done += n;
+        }
+        selected.sent += done;
+        meter.bytes += done;
+        return done;
+    }
+
+    @Benchmark
+    public long zcTransferToSelector(Selected selected, Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.transferTo(file, done, size - done, selected.socket);
+            if (n == 0) {
+                selected.awaitWritable();
+            }
+            done += n;
+        }
+        selected.sent += done;
+        meter.bytes += done;
         return done;
     }
 

@@ -42,6 +42,8 @@ public final class Report {
             {"FileToSocketBench.zcTransferTo", "splice"},
             {"FileToSocketBench.zcSplice", "splice"},
             {"FileToSocketBench.zcSendfile", "sendfile"},
+            {"FileToSocketBench.nioTransferToSelector", "sendfile"},
+            {"FileToSocketBench.zcTransferToSelector", "sendfile"},
             {"FileToPipeBench.nioTransferTo", "sendfile"},
             // The library splices with SPLICE_F_NONBLOCK and polls when the pipe is full.
             {"FileToPipeBench.zcTransferTo", "splice_poll"},
