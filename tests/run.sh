@@ -80,6 +80,9 @@ for script in tests/examples/*.sh; do
     unset p f
 done
 
+check "JMH smoke: every benchmark, one short iteration, JDK 17 and 25 (gradle bench -Pbench.profile=quick)" \
+    gradle --no-daemon --console=plain -q bench -Pbench.profile=quick
+
 if [ ${#failures[@]} -gt 0 ]; then
     echo "Failed: ${failures[*]}"
 fi
