@@ -189,6 +189,11 @@ final class FileTransfers {
                 // /proc and friends: size 0, contents only by reading (JDK 25).
                 return readToFile(src, dst, position, count);
             }
+            if (file != null) {
+                // What is there now, as one copy_file_range call of the JDK's would see it: a
+                // loop must not chase bytes it writes itself (the same file, growing).
+                count = Math.min(count, Math.max(0, file.size() - file.position()));
+            }
             Progress copied = copyRange(in, -1, out, position, count, true);
             if (!copied.refused) {
                 return copied.done;
