@@ -62,6 +62,15 @@ final class FileTransfers {
             throw new IllegalArgumentException("position " + position + " and count " + count
                     + " must not be negative");
         }
+        try {
+            return transferTo(src, in, position, count, target, out);
+        } catch (ClosedChannelException e) {
+            throw failed(e, src, target);
+        }
+    }
+
+    private static long transferTo(FileChannel src, Endpoint in, long position, long count,
+            WritableByteChannel target, Endpoint out) throws IOException {
         long size = src.size();
         if (position > size) {
             return 0;
@@ -176,6 +185,15 @@ final class FileTransfers {
             throw new IllegalArgumentException("position " + position + " and count " + count
                     + " must not be negative");
         }
+        try {
+            return transferFrom(src, in, dst, out, position, count);
+        } catch (ClosedChannelException e) {
+            throw failed(e, dst, src);
+        }
+    }
+
+    private static long transferFrom(ReadableByteChannel src, Endpoint in, FileChannel dst, Endpoint out,
+            long position, long count) throws IOException {
         // No "position > size() returns 0" (JDK 17 has it): JDK 21+ writes there and the
         // file grows.
         if (in == null || count == 0 || out.isAppending()) {
