@@ -230,4 +230,91 @@ class TransferCloseTest {
         assertFalse(file.isOpen());
         assertFalse(target.isOpen());
     }
+
+    @Test
+    void anErrorAfterSomeBytesMovedReturnsTheCountAndTheNextCallThrows() throws Exception {
+        try (FileChannel file = bigFile()) {
+            SocketChannel[] pair = TestSupport.socketPair();
+            // The peer reads a little, then goes away: the transfer meets EPIPE/ECONNRESET.
+            java.util.concurrent.Future<Long> peer = TestSupport.async(() -> {
+                ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+                long total = 0;
+                while (total < 100_000) {
+                    total += pair[1].read(buffer.clear());
+                }
+                pair[1].close();
+                return total;
+            });
+            long n = ZeroCopy.transferTo(file, 0, Long.MAX_VALUE, pair[0]);
+            assertTrue(n >= peer.get(10, TimeUnit.SECONDS) && n < file.size(), "returned " + n);
+            try {
+                ZeroCopy.transferTo(file, n, Long.MAX_VALUE, pair[0]);
+                fail("a call on a dead connection with nothing moved must throw");
+            } catch (ErrnoException e) {
+                assertTrue(e.getMessage().contains("EPIPE") || e.getMessage().contains("ECONNRESET"), e.getMessage());
+            }
+            pair[0].close();
+        }
+    }
+
+    /**
+     * JDK 21+ puts a socket's descriptor in O_NONBLOCK once a virtual thread blocked on it,
+     * while the channel still says "blocking": EAGAIN then means wait and retry, never an
+     * error or a short count.
+     */
+    @Test
+    void aBlockingChannelWhoseDescriptorIsNonBlockingStillTransfersEverything() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.version().feature() >= 21, "needs virtual threads");
+        SocketChannel[] pair = TestSupport.socketPair();
+        // A virtual thread blocks in read on pair[0] and on pair[1]: both descriptors turn O_NONBLOCK.
+        for (SocketChannel channel : pair) {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            Thread reader = (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class)
+                    .invoke(builder, (Runnable) () -> {
+                        try {
+                            channel.read(ByteBuffer.allocate(1));
+                        } catch (IOException ignored) {
+                            // not expected; the assertions below would show it
+                        }
+                    });
+            Thread.sleep(200);
+            (channel == pair[0] ? pair[1] : pair[0]).write(ByteBuffer.wrap(new byte[] {1}));
+            reader.join(5000);
+        }
+        for (SocketChannel channel : pair) {
+            Endpoint endpoint = Endpoint.resolve(channel);
+            assertTrue(channel.isBlocking());
+            assertTrue((endpoint.flags & Native.NONBLOCKING) != 0, "the descriptor is O_NONBLOCK now");
+        }
+        Path source = TestSupport.randomFile(tmp, 64 << 20, 2);
+        try (FileChannel file = FileChannel.open(source)) {
+            java.util.concurrent.Future<Object[]> received = TestSupport.drain(pair[1]);
+            assertEquals(file.size(), ZeroCopy.transferTo(file, 0, Long.MAX_VALUE, pair[0]));
+            pair[0].shutdownOutput();
+            Object[] got = received.get(30, TimeUnit.SECONDS);
+            assertEquals(file.size(), got[1]);
+            assertEquals(TestSupport.sha256(source), got[0]);
+        }
+        // And the other way: a slow writer, a blocking transferFrom that must wait, not return short.
+        byte[] data = TestSupport.randomBytes(3 << 20, 12);
+        java.util.concurrent.Future<Void> fed = TestSupport.async(() -> {
+            for (int off = 0; off < data.length; off += 1 << 20) {
+                Thread.sleep(50);
+                ByteBuffer piece = ByteBuffer.wrap(data, off, 1 << 20);
+                while (piece.hasRemaining()) {
+                    pair[1].write(piece);
+                }
+            }
+            return null;
+        });
+        try (FileChannel target = emptyTarget()) {
+            assertEquals(data.length, ZeroCopy.transferFrom(pair[0], target, 0, data.length));
+            ByteBuffer got = ByteBuffer.allocate(data.length);
+            target.read(got, 0);
+            assertEquals(ByteBuffer.wrap(data), got.flip());
+        }
+        fed.get(30, TimeUnit.SECONDS);
+        pair[0].close();
+        pair[1].close();
+    }
 }
