@@ -10,6 +10,7 @@ use nix::errno::Errno;
 
 use crate::error::{Error, Fds, Result};
 
+pub mod copy_range;
 pub mod fd;
 pub mod pipe;
 pub mod poll;

@@ -49,6 +49,11 @@ final class Native {
 
     static native void close0(int fd);
 
+    // ---- FileChannel mirrors (FileTransfers: transferTo, transferFrom, copyFileRange) ----
+
+    /** copy_file_range(2), one call; an offset of -1 uses and advances the descriptor's position. */
+    static native long copyFileRange0(int in, long inOffset, int out, long outOffset, long count);
+
     /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
     static native String panic0(int depth);
 }

@@ -1,12 +1,12 @@
 package dev.zerocopy;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
@@ -58,40 +58,66 @@ public final class ZeroCopy {
      */
     public static long transferTo(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
-        Objects.requireNonNull(src, "src");
-        Objects.requireNonNull(target, "target");
-        if (!src.isOpen() || !target.isOpen()) {
-            throw new ClosedChannelException();
-        }
-        Endpoint in = Endpoint.resolve(src);
-        if (in == null) {
-            return src.transferTo(position, count, target);
-        }
-        if (!in.canRead()) {
-            throw new NonReadableChannelException();
-        }
-        Endpoint out = Endpoint.resolve(target);
-        if (out != null && target instanceof FileChannel && !out.canWrite()) {
-            throw new NonWritableChannelException();
-        }
-        if (position < 0 || count < 0) {
-            throw new IllegalArgumentException("position " + position + " and count " + count
-                    + " must not be negative");
-        }
-        long size = src.size();
-        if (position >= size) {
-            return 0;
-        }
-        long n = Math.min(count, size - position);
-        if (out == null) {
-            return copy(src, position, n, target);
-        }
-        boolean blocking = isBlocking(target);
-        if (out.kind == Native.KIND_PIPE || out.canSleep()) {
-            long moved = Pump.splice(in, position, out, -1, n, 0, blocking);
-            return Math.max(moved, 0);
-        }
-        return Pump.sendfile(in, position, out, n, blocking);
+        return FileTransfers.transferTo(src, position, count, target);
+    }
+
+    /**
+     * Like {@link FileChannel#transferFrom(ReadableByteChannel, long, long)} as JDK 25 has it:
+     * transfers up to {@code count} bytes from {@code src} into {@code dst} at {@code
+     * position}, without changing {@code dst}'s position; {@code src}'s position (where it
+     * has one) advances by the bytes transferred. A position past the end of {@code dst}
+     * grows the file. Files are copied with copy_file_range, sockets and pipes spliced
+     * through a kernel pipe; any other channel is read through a buffer, never asked for more
+     * than {@code count} bytes.
+     *
+     * <p>With {@code src} in blocking mode the call returns when {@code count} bytes moved
+     * or {@code src} reached end of stream; in non-blocking mode it moves what is ready.
+     *
+     * @return the number of bytes transferred, possibly zero
+     * @throws ClosedChannelException if either channel is closed
+     * @throws NonReadableChannelException if {@code src} is a FileChannel not open for reading
+     * @throws NonWritableChannelException if {@code dst} was not opened for writing
+     * @throws IllegalArgumentException if {@code position} or {@code count} is negative
+     * @throws java.nio.channels.AsynchronousCloseException if another thread closes a
+     *     channel before anything moved
+     * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted;
+     *     both channels are then closed
+     */
+    public static long transferFrom(ReadableByteChannel src, FileChannel dst, long position, long count)
+            throws IOException {
+        return FileTransfers.transferFrom(src, dst, position, count);
+    }
+
+    /**
+     * sendfile(2): up to {@code count} bytes of {@code src} from {@code position} to {@code
+     * target}, which needs a descriptor (socket, pipe, file). {@code src}'s position does not
+     * change. Unlike {@link #transferTo} nothing is clamped and nothing falls back: a refusal
+     * by the kernel is an {@link ErrnoException}. One exception: a target whose descriptor
+     * is in blocking mode (a blocking socket) is fed by splice through a library pipe, since
+     * a sendfile sleeping in the kernel could not be woken by close.
+     *
+     * @return bytes sent; 0 at end of file or when a non-blocking target is full
+     */
+    public static long sendfile(WritableByteChannel target, FileChannel src, long position, long count)
+            throws IOException {
+        return FileTransfers.sendfile(target, src, position, count);
+    }
+
+    /**
+     * copy_file_range(2) between two files: up to {@code count} bytes from {@code src} at
+     * {@code srcPosition} to {@code dst} at {@code dstPosition}; a position of -1 uses and
+     * advances that channel's own position. File systems that can share extents (btrfs, XFS,
+     * NFS 4.2) copy without moving data. Loops until {@code count} bytes are copied or the end
+     * of {@code src}. Nothing falls back: a refusal (EXDEV, EINVAL for overlapping ranges in
+     * one file, ...) is an {@link ErrnoException}.
+     *
+     * @return bytes copied; 0 when {@code srcPosition} is at or past the end of {@code src}
+     * @throws IllegalArgumentException if {@code count} is negative, a position is below -1,
+     *     or {@code dst} was opened for APPEND (the kernel refuses it)
+     */
+    public static long copyFileRange(FileChannel src, long srcPosition, FileChannel dst, long dstPosition,
+            long count) throws IOException {
+        return FileTransfers.copyFileRange(src, srcPosition, dst, dstPosition, count);
     }
 
     /**
@@ -155,26 +181,5 @@ public final class ZeroCopy {
 
     private static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
-    }
-
-    /** NIO's answer for a target without a descriptor: read into a buffer, write it out. */
-    private static long copy(FileChannel src, long position, long count, WritableByteChannel target)
-            throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(count, 8192));
-        long done = 0;
-        while (done < count) {
-            buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
-            int read = src.read(buffer, position + done);
-            if (read <= 0) {
-                break;
-            }
-            buffer.flip();
-            int written = target.write(buffer);
-            done += written;
-            if (written < read) {
-                break;
-            }
-        }
-        return done;
     }
 }

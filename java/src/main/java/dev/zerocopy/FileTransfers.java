@@ -1,0 +1,437 @@
+package dev.zerocopy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+
+/**
+ * The FileChannel mirrors behind {@link ZeroCopy#transferTo}, {@link ZeroCopy#transferFrom},
+ * {@link ZeroCopy#sendfile} and {@link ZeroCopy#copyFileRange}: JDK 25's checks, clamping,
+ * positions and partial results, on every JDK, with the kernel path chosen per call.
+ *
+ * <p>Paths, fastest first, each falling back to the next when the kernel refuses it for this
+ * call (EINVAL, EXDEV, ENOSYS, EOPNOTSUPP; never remembered JVM-wide, unlike JDK 17):
+ * transferTo file -> file: copy_file_range, sendfile, splice, copy loop; file -> non-blocking
+ * socket: sendfile, splice; file -> blocking socket or pipe: splice (a blocking sendfile could
+ * sleep holding the close lock). transferFrom file -> file: copy_file_range, splice, copy
+ * loop; socket or pipe -> file: splice; anything else: a loop that never reads more than
+ * {@code count} from the source.
+ */
+final class FileTransfers {
+    /** The JDK's buffer size for its read/write loops (FileChannelImpl.TRANSFER_SIZE). */
+    private static final int TRANSFER_SIZE = 8192;
+    /** The JDK's mapped transfer size, used only to copy overlapping ranges as it does. */
+    private static final long MAPPED_TRANSFER_SIZE = 8L << 20;
+    private static final long MAPPED_TRANSFER_THRESHOLD = 16L << 10;
+    private static final int EINVAL = 22;
+
+    private FileTransfers() {}
+
+    // ---- transferTo --------------------------------------------------------------------
+
+    static long transferTo(FileChannel src, long position, long count, WritableByteChannel target)
+            throws IOException {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(target, "target");
+        if (!src.isOpen() || !target.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        Endpoint in = Endpoint.resolve(src);
+        if (in == null) {
+            return src.transferTo(position, count, target);
+        }
+        if (!in.canRead()) {
+            throw new NonReadableChannelException();
+        }
+        Endpoint out = Endpoint.resolve(target);
+        if (out != null && target instanceof FileChannel && !out.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("position " + position + " and count " + count
+                    + " must not be negative");
+        }
+        try {
+            return transferTo(src, in, position, count, target, out);
+        } catch (ClosedChannelException e) {
+            throw failed(e, src, target);
+        }
+    }
+
+    private static long transferTo(FileChannel src, Endpoint in, long position, long count,
+            WritableByteChannel target, Endpoint out) throws IOException {
+        long size = src.size();
+        if (position > size) {
+            return 0;
+        }
+        if (size == 0) {
+            // A file that reports size 0 (/proc, /sys) may still have contents: JDK 25 reads it.
+            return readToTarget(src, position, count, target);
+        }
+        long n = Math.min(count, size - position);
+        if (n == 0) {
+            return 0;
+        }
+        if (out == null || (out.kind == Native.KIND_FILE && out.isAppending())) {
+            // copy_file_range and sendfile refuse O_APPEND outputs; the JDK writes through
+            // the channel, which appends.
+            return readToTarget(src, position, n, target);
+        }
+        boolean blocking = isBlocking(target);
+        if (out.kind == Native.KIND_FILE) {
+            Progress copied = copyRange(in, position, out, -1, n, blocking);
+            if (!copied.refused) {
+                return copied.done;
+            }
+            long done = copied.done;
+            try {
+                long sent = Pump.sendfile(in, position + done, out, n - done, blocking);
+                return done + sent;
+            } catch (ErrnoException e) {
+                if (!e.refused()) {
+                    return Pump.partial(done, e);
+                }
+            }
+            return done + spliceOrRead(src, in, position + done, out, n - done, target, blocking);
+        }
+        if (out.kind == Native.KIND_SOCKET && !out.canSleep()) {
+            try {
+                return Pump.sendfile(in, position, out, n, blocking);
+            } catch (ErrnoException e) {
+                if (!e.refused()) {
+                    throw e;
+                }
+            }
+        }
+        return spliceOrRead(src, in, position, out, n, target, blocking);
+    }
+
+    private static long spliceOrRead(FileChannel src, Endpoint in, long position, Endpoint out, long count,
+            WritableByteChannel target, boolean blocking) throws IOException {
+        try {
+            return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
+        } catch (ErrnoException e) {
+            if (!e.refused()) {
+                throw e;
+            }
+        }
+        return readToTarget(src, position, count, target);
+    }
+
+    /**
+     * NIO's loop for targets the kernel cannot feed: read at most {@code count} bytes at
+     * {@code position}, write them; stop at end of file or at a short write.
+     */
+    private static long readToTarget(FileChannel src, long position, long count, WritableByteChannel target)
+            throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(count, TRANSFER_SIZE));
+        long done = 0;
+        try {
+            while (done < count) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
+                int read = src.read(buffer, position + done);
+                if (read <= 0) {
+                    break;
+                }
+                buffer.flip();
+                int written = target.write(buffer);
+                done += written;
+                if (written != read) {
+                    break;
+                }
+            }
+            return done;
+        } catch (ClosedChannelException e) {
+            throw failed(e, src, target);
+        } catch (IOException e) {
+            return Pump.partial(done, e);
+        }
+    }
+
+    // ---- transferFrom ------------------------------------------------------------------
+
+    static long transferFrom(ReadableByteChannel src, FileChannel dst, long position, long count)
+            throws IOException {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        // JDK 25's order: JDK 17 checks the target's writability before the source's
+        // readability, and only at map time.
+        if (!dst.isOpen() || !src.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        Endpoint out = Endpoint.resolve(dst);
+        if (out == null) {
+            return dst.transferFrom(src, position, count);
+        }
+        Endpoint in = Endpoint.resolve(src);
+        if (in != null && src instanceof FileChannel && !in.canRead()) {
+            throw new NonReadableChannelException();
+        }
+        if (!out.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("position " + position + " and count " + count
+                    + " must not be negative");
+        }
+        try {
+            return transferFrom(src, in, dst, out, position, count);
+        } catch (ClosedChannelException e) {
+            throw failed(e, dst, src);
+        }
+    }
+
+    private static long transferFrom(ReadableByteChannel src, Endpoint in, FileChannel dst, Endpoint out,
+            long position, long count) throws IOException {
+        // No "position > size() returns 0" (JDK 17 has it): JDK 21+ writes there and the
+        // file grows.
+        if (in == null || count == 0 || out.isAppending()) {
+            // copy_file_range and splice refuse O_APPEND outputs; pwrite appends, as the JDK's.
+            return readToFile(src, dst, position, count);
+        }
+        boolean blocking = isBlocking(src);
+        if (in.kind == Native.KIND_FILE) {
+            FileChannel file = src instanceof FileChannel ? (FileChannel) src : null;
+            if (file != null && file.size() == 0) {
+                // /proc and friends: size 0, contents only by reading (JDK 25).
+                return readToFile(src, dst, position, count);
+            }
+            if (file != null) {
+                // What is there now, as one copy_file_range call of the JDK's would see it: a
+                // loop must not chase bytes it writes itself (the same file, growing).
+                count = Math.min(count, Math.max(0, file.size() - file.position()));
+            }
+            Progress copied = copyRange(in, -1, out, position, count, true);
+            if (!copied.refused) {
+                return copied.done;
+            }
+            long done = copied.done;
+            if (file != null && (in.fd == out.fd || copied.refusal.errno() == EINVAL)) {
+                // EINVAL between two regular files: overlapping ranges of one file. Copy as
+                // the JDK does (map + write), so the bytes come out the same.
+                return done + mappedToFile(file, dst, position + done, count - done);
+            }
+            try {
+                return done + Math.max(0, Pump.splice(in, -1, out, position + done, count - done, 0, true));
+            } catch (ErrnoException e) {
+                if (!e.refused()) {
+                    return Pump.partial(done, e);
+                }
+            }
+            return done + readToFile(src, dst, position + done, count - done);
+        }
+        if (in.kind == Native.KIND_PIPE || in.kind == Native.KIND_SOCKET) {
+            try {
+                return Math.max(0, Pump.splice(in, -1, out, position, count, 0, blocking));
+            } catch (ErrnoException e) {
+                if (!e.refused()) {
+                    throw e;
+                }
+            }
+        }
+        return readToFile(src, dst, position, count);
+    }
+
+    /**
+     * NIO's loop for sources the kernel cannot read from: never asks {@code src} for more
+     * than {@code count} bytes in total; stops at end of stream, at a read of 0 (a
+     * non-blocking source with nothing ready) or at a short write.
+     */
+    private static long readToFile(ReadableByteChannel src, FileChannel dst, long position, long count)
+            throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(count, TRANSFER_SIZE));
+        long done = 0;
+        try {
+            while (done < count) {
+                buffer.clear().limit((int) Math.min(buffer.capacity(), count - done));
+                int read = src.read(buffer);
+                if (read <= 0) {
+                    break;
+                }
+                buffer.flip();
+                int written = dst.write(buffer, position + done);
+                done += written;
+                if (written != read) {
+                    break;
+                }
+            }
+            return done;
+        } catch (ClosedChannelException e) {
+            throw failed(e, dst, src);
+        } catch (IOException e) {
+            return Pump.partial(done, e);
+        }
+    }
+
+    /**
+     * The JDK's copy for a source FileChannel whose range overlaps the target's in one file:
+     * map the source in 8 MiB pieces and write each at the target position; small counts go
+     * through its 8 KiB loop. Only this rare case maps.
+     */
+    private static long mappedToFile(FileChannel src, FileChannel dst, long position, long count)
+            throws IOException {
+        if (count < MAPPED_TRANSFER_THRESHOLD) {
+            return readToFile(src, dst, position, count);
+        }
+        long start = src.position();
+        long max = Math.min(count, src.size() - start);
+        long done = 0;
+        while (done < max) {
+            MappedByteBuffer piece = src.map(FileChannel.MapMode.READ_ONLY, start + done,
+                    Math.min(max - done, MAPPED_TRANSFER_SIZE));
+            try {
+                done += dst.write(piece, position + done);
+            } catch (IOException e) {
+                if (done == 0) {
+                    throw e;
+                }
+                break;
+            }
+        }
+        src.position(start + done);
+        return done;
+    }
+
+    // ---- raw calls ---------------------------------------------------------------------
+
+    static long sendfile(WritableByteChannel target, FileChannel src, long position, long count)
+            throws IOException {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(src, "src");
+        if (position < 0 || count < 0) {
+            throw new IllegalArgumentException("position " + position + " and count " + count
+                    + " must not be negative");
+        }
+        Endpoint in = Endpoint.require(src, "src");
+        Endpoint out = Endpoint.require(target, "target");
+        if (!in.canRead()) {
+            throw new NonReadableChannelException();
+        }
+        if (!out.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (count == 0) {
+            return 0;
+        }
+        boolean blocking = isBlocking(target);
+        if (out.canSleep()) {
+            // sendfile into a descriptor that can sleep would hold the close lock while it
+            // sleeps; splice through the library's pipe moves the same bytes and stays awake.
+            return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
+        }
+        return Pump.sendfile(in, position, out, count, blocking);
+    }
+
+    static long copyFileRange(FileChannel src, long srcPosition, FileChannel dst, long dstPosition, long count)
+            throws IOException {
+        Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(dst, "dst");
+        if (count < 0 || srcPosition < -1 || dstPosition < -1) {
+            throw new IllegalArgumentException("count must not be negative and positions must be -1 or"
+                    + " non-negative: " + srcPosition + ", " + dstPosition + ", " + count);
+        }
+        Endpoint in = Endpoint.require(src, "src");
+        Endpoint out = Endpoint.require(dst, "dst");
+        if (!in.canRead()) {
+            throw new NonReadableChannelException();
+        }
+        if (!out.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (out.isAppending()) {
+            throw new IllegalArgumentException("copy_file_range cannot write to a channel opened for APPEND");
+        }
+        Progress copied = copyRange(in, srcPosition, out, dstPosition, count, true);
+        if (copied.refused) {
+            throw copied.refusal;
+        }
+        return copied.done;
+    }
+
+    // ---- shared ------------------------------------------------------------------------
+
+    /** What a copy_file_range loop achieved before it ended or the kernel refused the path. */
+    private static final class Progress {
+        long done;
+        boolean refused;
+        ErrnoException refusal;
+    }
+
+    /**
+     * copy_file_range until {@code count} bytes moved or end of file; positions of -1 use and
+     * advance the descriptor's own. Files never block, so one locked call after another.
+     */
+    private static Progress copyRange(Endpoint in, long inPos, Endpoint out, long outPos, long count,
+            boolean blocking) throws IOException {
+        Endpoint.checkInterrupt(in, out);
+        Progress progress = new Progress();
+        try {
+            while (progress.done < count) {
+                long done = progress.done;
+                long from = inPos < 0 ? -1 : inPos + done;
+                long to = outPos < 0 ? -1 : outPos + done;
+                long n = Pump.locked(in, out, () -> Native.copyFileRange0(in.fd, from, out.fd, to, count - done));
+                if (n > 0) {
+                    progress.done += n;
+                } else if (n == 0 || !blocking) {
+                    break;
+                }
+                Endpoint.checkInterrupt(in, out);
+            }
+        } catch (ErrnoException e) {
+            if (!e.refused()) {
+                progress.done = Pump.partial(progress.done, e);
+                return progress;
+            }
+            progress.refused = true;
+            progress.refusal = e;
+        } catch (IOException e) {
+            progress.done = Pump.partial(progress.done, e);
+        }
+        return progress;
+    }
+
+    private static boolean isBlocking(Channel channel) {
+        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
+    }
+
+    /**
+     * JDK 25's translation of a ClosedChannelException met inside a transfer: an interrupted
+     * thread gets ClosedByInterruptException and both channels are closed; otherwise the
+     * other thread's close shows as AsynchronousCloseException.
+     */
+    private static IOException failed(ClosedChannelException e, Channel a, Channel b) {
+        if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+            ClosedByInterruptException interrupted = e instanceof ClosedByInterruptException
+                    ? (ClosedByInterruptException) e : new ClosedByInterruptException();
+            closeQuietly(a, interrupted);
+            closeQuietly(b, interrupted);
+            return interrupted;
+        }
+        if (e instanceof AsynchronousCloseException) {
+            return e;
+        }
+        AsynchronousCloseException closed = new AsynchronousCloseException();
+        closed.addSuppressed(e);
+        return closed;
+    }
+
+    private static void closeQuietly(Channel channel, IOException into) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            into.addSuppressed(e);
+        }
+    }
+}
