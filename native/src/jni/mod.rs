@@ -7,6 +7,7 @@
 
 mod channel;
 mod io;
+mod pipes;
 mod transfer;
 
 use std::os::fd::BorrowedFd;

@@ -1,10 +1,11 @@
-//! splice(2) (and, later, tee and vmsplice): moving pages between a pipe and anything.
+//! splice(2), tee(2) and vmsplice(2): moving pages between a pipe and anything.
 
+use std::io::IoSlice;
 use std::os::fd::BorrowedFd;
 
-use nix::fcntl::{SpliceFFlags, splice as nix_splice};
+use nix::fcntl::{SpliceFFlags, splice as nix_splice, tee as nix_tee, vmsplice as nix_vmsplice};
 
-use super::{MAX_CHUNK, retry, two};
+use super::{MAX_CHUNK, one, retry, two};
 use crate::error::Result;
 
 /// The SPLICE_F_* bits as the Java side passes them (`SpliceFlag` ordinal bits).
@@ -36,6 +37,44 @@ pub fn splice(
             count,
             flags,
         )
+    })
+}
+
+/// Duplicates up to `count` bytes queued in pipe `input` into pipe `output` without
+/// consuming them. Returns 0 when `input` is empty and has no writer left (end of stream).
+/// With SPLICE_F_NONBLOCK an empty input (with writers) or a full output is EAGAIN;
+/// without it the call sleeps. One kernel call.
+pub fn tee(
+    input: BorrowedFd<'_>,
+    output: BorrowedFd<'_>,
+    count: usize,
+    flags: SpliceFFlags,
+) -> Result<usize> {
+    let count = count.min(MAX_CHUNK);
+    retry("tee", two(input, output), || {
+        nix_tee(input, output, count, flags)
+    })
+}
+
+/// The most iovecs one vmsplice call takes (Linux's UIO_MAXIOV).
+pub const MAX_IOVECS: usize = 1024;
+
+/// Hands the memory in `iov` to pipe `output`; returns the bytes taken (a prefix of the
+/// slices). Without SPLICE_F_GIFT the kernel may keep references to the pages rather than
+/// copies, so what the reader finally sees is the memory's content when it reads.
+///
+/// # Safety
+/// The memory behind `iov` must stay mapped and unmodified until the pipe's reader has
+/// consumed those bytes, which may be long after this call returns.
+pub unsafe fn vmsplice(
+    output: BorrowedFd<'_>,
+    iov: &[IoSlice<'_>],
+    flags: SpliceFFlags,
+) -> Result<usize> {
+    let iov = &iov[..iov.len().min(MAX_IOVECS)];
+    // SAFETY: the caller keeps the memory mapped and unchanged until it is read (above).
+    retry("vmsplice", one(output), || unsafe {
+        nix_vmsplice(output, iov, flags)
     })
 }
 
@@ -140,5 +179,112 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.is_refusal());
+    }
+
+    #[test]
+    fn tee_duplicates_without_consuming() {
+        let (r, w) = testutil::pipe();
+        let (copy_r, copy_w) = testutil::pipe();
+        nix::unistd::write(&w, b"twice").unwrap();
+        assert_eq!(
+            tee(
+                r.as_fd(),
+                copy_w.as_fd(),
+                100,
+                SpliceFFlags::SPLICE_F_NONBLOCK
+            )
+            .unwrap(),
+            5
+        );
+        assert_eq!(
+            testutil::read_exact(std::fs::File::from(copy_r), 5),
+            b"twice"
+        );
+        assert_eq!(testutil::read_exact(std::fs::File::from(r), 5), b"twice");
+    }
+
+    #[test]
+    fn tee_on_empty_pipe_is_eagain_then_end_of_stream_once_the_writer_is_gone() {
+        let (r, w) = testutil::pipe();
+        let (_copy_r, copy_w) = testutil::pipe();
+        let err = tee(
+            r.as_fd(),
+            copy_w.as_fd(),
+            10,
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
+        .unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EAGAIN));
+        drop(w);
+        assert_eq!(
+            tee(
+                r.as_fd(),
+                copy_w.as_fd(),
+                10,
+                SpliceFFlags::SPLICE_F_NONBLOCK
+            )
+            .unwrap(),
+            0
+        );
+    }
+
+    #[test]
+    fn tee_on_a_socket_is_refused() {
+        let (a, _b) = testutil::tcp_pair();
+        let (_r, w) = testutil::pipe();
+        let err = tee(a.as_fd(), w.as_fd(), 10, SpliceFFlags::SPLICE_F_NONBLOCK).unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EINVAL));
+        assert!(err.to_string().starts_with("tee(fd "), "{err}");
+    }
+
+    #[test]
+    fn vmsplice_gathers_slices_in_order() {
+        let (r, w) = testutil::pipe();
+        let (first, second) = (b"gather ".to_vec(), b"these".to_vec());
+        let iov = [IoSlice::new(&first), IoSlice::new(&second)];
+        // SAFETY: both vectors live until after the pipe was read below.
+        let n = unsafe { vmsplice(w.as_fd(), &iov, SpliceFFlags::SPLICE_F_NONBLOCK) }.unwrap();
+        assert_eq!(n, 12);
+        assert_eq!(
+            testutil::read_exact(std::fs::File::from(r), 12),
+            b"gather these"
+        );
+    }
+
+    #[test]
+    fn vmsplice_into_a_full_nonblocking_pipe_takes_a_prefix_then_eagain() {
+        let (r, w) = testutil::pipe();
+        let data = vec![7u8; 200_000];
+        // SAFETY: `data` outlives the reads below.
+        let n = unsafe {
+            vmsplice(
+                w.as_fd(),
+                &[IoSlice::new(&data)],
+                SpliceFFlags::SPLICE_F_NONBLOCK,
+            )
+        }
+        .unwrap();
+        assert!(n > 0 && n < data.len(), "took {n}");
+        // SAFETY: as above.
+        let err = unsafe {
+            vmsplice(
+                w.as_fd(),
+                &[IoSlice::new(&data[n..])],
+                SpliceFFlags::SPLICE_F_NONBLOCK,
+            )
+        }
+        .unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EAGAIN));
+        assert_eq!(testutil::read_exact(std::fs::File::from(r), n), &data[..n]);
+    }
+
+    #[test]
+    fn vmsplice_into_a_socket_is_refused() {
+        let (a, _b) = testutil::tcp_pair();
+        let data = [1u8; 4];
+        // SAFETY: `data` outlives the call, which fails before reading it.
+        let err = unsafe { vmsplice(a.as_fd(), &[IoSlice::new(&data)], SpliceFFlags::empty()) }
+            .unwrap_err();
+        assert_eq!(err.errno(), Some(Errno::EBADF));
     }
 }

@@ -54,6 +54,19 @@ final class Native {
     /** copy_file_range(2), one call; an offset of -1 uses and advances the descriptor's position. */
     static native long copyFileRange0(int in, long inOffset, int out, long outOffset, long count);
 
+    // ---- tee, vmsplice, pipe capacity (issue 4) ----
+
+    static native long tee0(int in, int out, long count, int flags);
+
+    /** The address of a direct buffer's first byte; position and limit are Java's business. */
+    static native long address0(java.nio.ByteBuffer direct);
+
+    /** {@code iov}: {@code count} pairs (address, length); returns bytes taken or WOULD_BLOCK. */
+    static native long vmsplice0(int fd, long[] iov, int count, int flags);
+
+    /** F_SETPIPE_SZ; returns the capacity the kernel chose. */
+    static native int setPipeCapacity0(int fd, int capacity);
+
     /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
     static native String panic0(int depth);
 }

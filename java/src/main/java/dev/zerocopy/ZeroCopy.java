@@ -179,6 +179,88 @@ public final class ZeroCopy {
         return Pump.splice(src, inPosition, dst, outPosition, count, bits & ~SpliceFlag.NONBLOCK.bit, blocking);
     }
 
+    // ---- tee, vmsplice, kernel pipes, relays (issue 4) ----
+
+    /**
+     * Duplicates up to {@code count} bytes queued in pipe {@code in} into pipe {@code out}
+     * with tee(2), without consuming them: a later read or splice of {@code in} still sees
+     * them. Works with the JDK's {@link java.nio.channels.Pipe} ends and {@link KernelPipe}s.
+     *
+     * <p>In blocking mode (both channels blocking, no {@link SpliceFlag#NONBLOCK}) the call
+     * waits until {@code in} has bytes and {@code out} has room; otherwise it does not wait.
+     * One call duplicates at most what is queued in {@code in} (tee never waits for more).
+     *
+     * @return the bytes duplicated; -1 if {@code in} is empty and its write end closed (end of
+     *     stream); 0 only when a non-blocking side would block (or {@code count} is 0)
+     * @throws IllegalArgumentException if {@code count} is negative, or a channel is not a
+     *     kernel pipe (the message names its class)
+     * @throws ClosedChannelException if a channel is closed
+     * @throws java.nio.channels.AsynchronousCloseException if a channel is closed while waiting
+     * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted while
+     *     waiting; both channels are then closed
+     * @throws ErrnoException if the kernel refuses, e.g. EINVAL when both are the same pipe
+     */
+    public static long tee(java.nio.channels.Pipe.SourceChannel in, java.nio.channels.Pipe.SinkChannel out,
+            long count, SpliceFlag... flags) throws IOException {
+        return PipeOps.tee(in, out, count, flags);
+    }
+
+    /**
+     * Hands the bytes between position and limit of each direct buffer, in order, to pipe
+     * {@code out} with vmsplice(2), and advances each buffer's position by what the pipe took.
+     * In blocking mode every byte is taken (waiting for room); in non-blocking mode what fits.
+     *
+     * <p><b>When you may modify or reuse a buffer.</b> vmsplice may put references to the
+     * buffer's memory pages into the pipe instead of copies, so the reader of the pipe sees the
+     * memory as it is <em>when the reader reads</em>, not as it was during this call. Modify,
+     * reuse or free a buffer (let it become unreachable) only after the pipe's reader has
+     * consumed every byte taken from it, for instance after the reader has acknowledged them or
+     * {@link KernelPipe#available()} has dropped to 0 with no other writer. Returning from this
+     * call is not enough. Until then keep the buffer strongly reachable and unchanged.
+     *
+     * @return the bytes taken from the buffers (0 only in non-blocking mode when the pipe is full,
+     *     or when the buffers have nothing remaining)
+     * @throws IllegalArgumentException if a buffer is a heap buffer, or {@code out} is not a
+     *     kernel pipe; nothing is written then
+     * @throws NullPointerException if {@code out}, {@code srcs} or an element is null
+     * @throws ClosedChannelException if {@code out} is closed
+     */
+    public static long vmsplice(java.nio.channels.Pipe.SinkChannel out, ByteBuffer... srcs) throws IOException {
+        return PipeOps.vmsplice(out, srcs);
+    }
+
+    /**
+     * A new kernel pipe ({@link java.nio.channels.Pipe#open()}) with at least {@code capacity}
+     * bytes of room (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages).
+     *
+     * @throws IllegalArgumentException if {@code capacity} is not positive or the kernel refuses
+     *     it (above /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE; the message says so)
+     */
+    public static KernelPipe pipe(int capacity) throws IOException {
+        return KernelPipe.open(capacity);
+    }
+
+    /** Adopts an existing pipe, keeping its capacity; closing the KernelPipe closes it. */
+    public static KernelPipe pipe(java.nio.channels.Pipe pipe) throws IOException {
+        return KernelPipe.adopt(pipe);
+    }
+
+    /**
+     * A relay that moves bytes from {@code from} to {@code to} through a pooled kernel pipe:
+     * one direction of a proxy. See {@link Relay} for blocking and Selector use.
+     *
+     * @throws ClosedChannelException if a channel is closed
+     */
+    public static Relay relay(java.nio.channels.ByteChannel from, java.nio.channels.ByteChannel to)
+            throws IOException {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        if (!from.isOpen() || !to.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        return new Relay(from, to);
+    }
+
     private static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }

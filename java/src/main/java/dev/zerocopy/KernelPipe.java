@@ -1,0 +1,166 @@
+package dev.zerocopy;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.Pipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A kernel pipe with a capacity you choose. It is the JDK's own {@link Pipe} (on Linux a
+ * real pipe(2)), so {@link #source()} and {@link #sink()} are ordinary
+ * {@link Pipe.SourceChannel}/{@link Pipe.SinkChannel}s: they register with any
+ * {@link java.nio.channels.Selector}, and splice, tee and vmsplice accept them.
+ *
+ * <p>Created by {@link ZeroCopy#pipe(int)}, or by {@link ZeroCopy#pipe(Pipe)} around an
+ * existing pipe.
+ */
+public final class KernelPipe implements Closeable {
+    private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
+    private static final int EPERM = 1;
+    private static final int ENOMEM = 12;
+    private static final int EBUSY = 16;
+    private static final int EINVAL = 22;
+
+    private final Pipe pipe;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private KernelPipe(Pipe pipe) {
+        this.pipe = pipe;
+    }
+
+    static KernelPipe open(int capacity) throws IOException {
+        checkCapacity(capacity);
+        KernelPipe created = new KernelPipe(Pipe.open());
+        try {
+            created.setCapacity(capacity);
+            return created;
+        } catch (IOException | RuntimeException e) {
+            created.close();
+            throw e;
+        }
+    }
+
+    static KernelPipe adopt(Pipe pipe) throws IOException {
+        java.util.Objects.requireNonNull(pipe, "pipe");
+        for (Object end : new Object[] {pipe.source(), pipe.sink()}) {
+            Endpoint endpoint = Endpoint.require(end, "pipe end");
+            if (endpoint.kind != Native.KIND_PIPE) {
+                throw new IllegalArgumentException("not a kernel pipe: " + end.getClass().getName());
+            }
+        }
+        return new KernelPipe(pipe);
+    }
+
+    /** The read end: the JDK's own channel. */
+    public Pipe.SourceChannel source() {
+        return pipe.source();
+    }
+
+    /** The write end: the JDK's own channel. */
+    public Pipe.SinkChannel sink() {
+        return pipe.sink();
+    }
+
+    /** The pipe's capacity in bytes (F_GETPIPE_SZ). */
+    public int capacity() throws IOException {
+        Endpoint end = anyOpenEnd();
+        return (int) Pump.locked(end, end, () -> Native.pipeCapacity0(end.fd));
+    }
+
+    /**
+     * Sets the capacity (F_SETPIPE_SZ, HAProxy's {@code tune.pipesize}). The kernel rounds it
+     * up to a power-of-two number of pages; the capacity chosen is returned.
+     *
+     * @throws IllegalArgumentException if {@code capacity} is not positive, or the kernel
+     *     refuses it: above {@code /proc/sys/fs/pipe-max-size} without CAP_SYS_RESOURCE, or
+     *     over the user's pipe memory limits (the message says which limit)
+     * @throws IOException if the pipe holds more bytes than the new capacity (EBUSY)
+     * @throws ClosedChannelException if both ends are closed
+     */
+    public int setCapacity(int capacity) throws IOException {
+        checkCapacity(capacity);
+        Endpoint end = anyOpenEnd();
+        try {
+            return (int) Pump.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
+        } catch (ErrnoException e) {
+            switch (e.errno()) {
+                case EPERM:
+                    long max = pipeMaxSize();
+                    if (capacity > max) {
+                        throw new IllegalArgumentException("pipe capacity " + capacity
+                                + " is above /proc/sys/fs/pipe-max-size (" + max
+                                + "); raising a pipe beyond it needs CAP_SYS_RESOURCE", e);
+                    }
+                    throw new IllegalArgumentException("pipe capacity " + capacity + " refused: this user's pipes"
+                            + " already use /proc/sys/fs/pipe-user-pages-soft or -hard pages", e);
+                case EINVAL:
+                case ENOMEM:
+                    throw new IllegalArgumentException("pipe capacity " + capacity + " is too large for the kernel ("
+                            + e.getMessage() + ")", e);
+                case EBUSY:
+                    throw new IOException("pipe holds more than " + capacity + " bytes; read it first (" + e.getMessage()
+                            + ")", e);
+                default:
+                    throw e;
+            }
+        }
+    }
+
+    /** Bytes queued in the pipe now (FIONREAD on the read end). */
+    public int available() throws IOException {
+        Endpoint end = Endpoint.require(pipe.source(), "source");
+        return (int) Pump.locked(end, end, () -> Native.available0(end.fd));
+    }
+
+    /** True while both ends are open. */
+    public boolean isOpen() {
+        return pipe.source().isOpen() && pipe.sink().isOpen();
+    }
+
+    /** Closes both ends; later calls do nothing. */
+    @Override
+    public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            pipe.sink().close();
+        } finally {
+            pipe.source().close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KernelPipe[" + (isOpen() ? "open" : "closed") + "]";
+    }
+
+    private Endpoint anyOpenEnd() throws IOException {
+        if (pipe.sink().isOpen()) {
+            try {
+                return Endpoint.require(pipe.sink(), "sink");
+            } catch (ClosedChannelException raced) {
+                // Closed meanwhile: try the other end.
+            }
+        }
+        return Endpoint.require(pipe.source(), "source");
+    }
+
+    private static void checkCapacity(int capacity) {
+        if (capacity <= 0) {
+            throw new IllegalArgumentException("pipe capacity must be positive: " + capacity);
+        }
+    }
+
+    /** /proc/sys/fs/pipe-max-size, or Long.MAX_VALUE if it cannot be read. */
+    static long pipeMaxSize() {
+        try {
+            return Long.parseLong(Files.readString(PIPE_MAX_SIZE).trim());
+        } catch (IOException | NumberFormatException | SecurityException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+}

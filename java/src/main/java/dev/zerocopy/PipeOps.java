@@ -1,0 +1,119 @@
+package dev.zerocopy;
+
+import java.io.IOException;
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.nio.channels.Pipe;
+import java.util.Objects;
+
+/** tee(2) and vmsplice(2) behind {@link ZeroCopy#tee} and {@link ZeroCopy#vmsplice}. */
+final class PipeOps {
+    /** Linux's UIO_MAXIOV: vmsplice takes at most this many buffers per call. */
+    private static final int MAX_IOVECS = 1024;
+
+    private PipeOps() {}
+
+    static long tee(Pipe.SourceChannel in, Pipe.SinkChannel out, long count, SpliceFlag... flags)
+            throws IOException {
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        int bits = SpliceFlag.bits(Objects.requireNonNull(flags, "flags"));
+        if (count < 0) {
+            throw new IllegalArgumentException("count is negative: " + count);
+        }
+        Endpoint src = requirePipe(in, "in");
+        Endpoint dst = requirePipe(out, "out");
+        if (count == 0) {
+            return 0;
+        }
+        boolean blocking = (bits & SpliceFlag.NONBLOCK.bit) == 0 && in.isBlocking() && out.isBlocking();
+        int callFlags = bits | SpliceFlag.NONBLOCK.bit;
+        for (;;) {
+            Endpoint.checkInterrupt(src, dst);
+            long n = Pump.locked(src, dst, () -> Native.tee0(src.fd, dst.fd, count, callFlags));
+            if (n > 0) {
+                return n;
+            }
+            if (n == 0) {
+                return -1;
+            }
+            if (!blocking) {
+                return 0;
+            }
+            // EAGAIN: the input is empty or the output full; wait for both, then retry.
+            src.await(Native.READABLE, src, dst);
+            dst.await(Native.WRITABLE, src, dst);
+        }
+    }
+
+    static long vmsplice(Pipe.SinkChannel out, ByteBuffer... srcs) throws IOException {
+        Objects.requireNonNull(out, "out");
+        Objects.requireNonNull(srcs, "srcs");
+        long total = 0;
+        for (int i = 0; i < srcs.length; i++) {
+            ByteBuffer buffer = Objects.requireNonNull(srcs[i], "srcs[" + i + "]");
+            if (!buffer.isDirect()) {
+                throw new IllegalArgumentException("vmsplice needs direct buffers; srcs[" + i
+                        + "] is a heap buffer (ByteBuffer.allocate or wrap): use ByteBuffer.allocateDirect");
+            }
+            total += buffer.remaining();
+        }
+        Endpoint dst = requirePipe(out, "out");
+        if (total == 0) {
+            return 0;
+        }
+        boolean blocking = out.isBlocking();
+        long done = 0;
+        int first = 0;
+        long[] iov = new long[2 * Math.min(srcs.length, MAX_IOVECS)];
+        try {
+            while (done < total) {
+                Endpoint.checkInterrupt(dst, null);
+                while (!srcs[first].hasRemaining()) {
+                    first++;
+                }
+                int pairs = 0;
+                for (int i = first; i < srcs.length && pairs < MAX_IOVECS; i++) {
+                    ByteBuffer buffer = srcs[i];
+                    if (buffer.hasRemaining()) {
+                        iov[2 * pairs] = Native.address0(buffer) + buffer.position();
+                        iov[2 * pairs + 1] = buffer.remaining();
+                        pairs++;
+                    }
+                }
+                int count = pairs;
+                long n = Pump.locked(dst, dst, () -> Native.vmsplice0(dst.fd, iov, count, SpliceFlag.NONBLOCK.bit));
+                // The addresses are only valid while the buffers are reachable.
+                Reference.reachabilityFence(srcs);
+                if (n > 0) {
+                    done += n;
+                    advance(srcs, first, n);
+                } else if (!blocking) {
+                    break;
+                } else {
+                    dst.await(Native.WRITABLE, dst, null);
+                }
+            }
+            return done;
+        } catch (IOException e) {
+            return Pump.partial(done, e);
+        }
+    }
+
+    private static void advance(ByteBuffer[] srcs, int first, long n) {
+        for (int i = first; n > 0; i++) {
+            ByteBuffer buffer = srcs[i];
+            int step = (int) Math.min(buffer.remaining(), n);
+            buffer.position(buffer.position() + step);
+            n -= step;
+        }
+    }
+
+    private static Endpoint requirePipe(Object channel, String role) throws IOException {
+        Endpoint endpoint = Endpoint.require(channel, role);
+        if (endpoint.kind != Native.KIND_PIPE) {
+            throw new IllegalArgumentException(role + " is not a kernel pipe: " + channel.getClass().getName());
+        }
+        return endpoint;
+    }
+}
