@@ -157,8 +157,10 @@ public final class KernelPipe implements Closeable {
 
     /** /proc/sys/fs/pipe-max-size, or Long.MAX_VALUE if it cannot be read. */
     static long pipeMaxSize() {
-        try {
-            return Long.parseLong(Files.readString(PIPE_MAX_SIZE).trim());
+        // One read call: sysctl files answer a read that does not start at offset 0 with end
+        // of file, so reading byte by byte (as Files.readString does here) yields "1".
+        try (java.io.InputStream in = Files.newInputStream(PIPE_MAX_SIZE)) {
+            return Long.parseLong(new String(in.readNBytes(64), java.nio.charset.StandardCharsets.US_ASCII).trim());
         } catch (IOException | NumberFormatException | SecurityException e) {
             return Long.MAX_VALUE;
         }
