@@ -37,9 +37,13 @@ import java.nio.channels.SocketChannel;
  * pipe, default 1 MiB; the kernel limit is /proc/sys/fs/pipe-max-size).
  *
  * <p>A relay is used by one thread at a time (concurrent {@code transfer} calls queue).
- * {@link #close()} may be called from any thread; a blocked transfer then ends within about
- * 50 ms with AsynchronousCloseException. Closing either channel or interrupting the thread
- * ends it as for {@link ZeroCopy#splice}.
+ * {@link #close()} may be called from any thread; a transfer blocked on the pipe path then
+ * ends within about 50 ms with AsynchronousCloseException (in the copy fallback, a read or
+ * write already blocked inside the JDK's channel finishes first; close a channel to end it).
+ * Closing either channel or interrupting the thread ends a blocked transfer as for
+ * {@link ZeroCopy#splice}: AsynchronousCloseException, or ClosedByInterruptException with
+ * both channels closed and the interrupt status kept; bytes already written are returned
+ * instead when there are some.
  */
 public final class Relay implements Closeable {
     private static final int BUFFER_SIZE = 64 * 1024;
@@ -311,7 +315,9 @@ public final class Relay implements Closeable {
      * Sets the pool's cap (pipes that may exist for relays, idle or in use; 0 makes every relay
      * copy) and the capacity requested for new pipes (0 = the kernel's default, 64 KiB; the
      * kernel caps it at /proc/sys/fs/pipe-max-size). Idle pipes are closed; pipes in use
-     * keep their size until released.
+     * keep their size until released. {@link ZeroCopy#splice} between two non-pipes also
+     * borrows from this pool; it is never refused a pipe (it counts in
+     * {@link #pipesInUse()}), but with a cap of 0 each such call creates and closes its own.
      */
     public static void configurePipes(int maxPipes, int pipeSize) {
         OwnedPipe.configure(maxPipes, pipeSize);
