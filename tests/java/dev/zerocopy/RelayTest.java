@@ -229,6 +229,82 @@ class RelayTest {
     }
 
     @Test
+    void transferMovesAtMostMaxBytes() throws Exception {
+        SocketChannel[] s = chain();
+        try (Relay up = ZeroCopy.relay(s[1], s[2])) {
+            s[0].write(ByteBuffer.wrap(TestSupport.randomBytes(100_000, 8)));
+            Thread.sleep(100);
+            assertEquals(10, up.transfer(10));
+            assertEquals(0, up.transfer(0));
+            long rest = 0;
+            while (rest < 99_990) {
+                rest += up.transfer(50_000);
+            }
+            assertEquals(99_990, rest);
+            ByteBuffer got = ByteBuffer.allocate(100_000);
+            while (got.hasRemaining()) {
+                s[3].read(got);
+            }
+            assertArrayEquals(TestSupport.randomBytes(100_000, 8), got.array());
+        } finally {
+            closeAll(s);
+        }
+    }
+
+    /**
+     * Closing a relay's channels while it runs, then opening files at once (which may reuse the
+     * closed descriptor numbers): no file ever receives a byte.
+     */
+    @Test
+    void closedDescriptorNumbersAreNeverWrittenAfterReuse(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        for (int round = 0; round < 30; round++) {
+            SocketChannel[] s = chain();
+            Future<Long> feeder = ProxySupport.feed(s[0], 256L << 20, round, false);
+            Future<long[]> drained = ProxySupport.drain(s[3], 0);
+            Relay relay = ZeroCopy.relay(s[1], s[2]);
+            if (round % 2 == 1) {
+                s[1].configureBlocking(false);
+            }
+            Future<Object> pump = TestSupport.async(() -> {
+                try {
+                    while (!relay.isDone()) {
+                        relay.transfer();
+                    }
+                    return "done";
+                } catch (IOException e) {
+                    return e;
+                }
+            });
+            Thread.sleep(5 + round % 7);
+            s[round % 2 == 0 ? 2 : 1].close();
+            List<java.nio.channels.FileChannel> files = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                files.add(java.nio.channels.FileChannel.open(tmp.resolve(round + "-" + i),
+                        java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.READ,
+                        java.nio.file.StandardOpenOption.WRITE));
+            }
+            pump.get(10, TimeUnit.SECONDS);
+            relay.close();
+            closeAll(s);
+            for (java.nio.channels.FileChannel file : files) {
+                assertEquals(0, file.size(), "a file that reused a closed descriptor received bytes");
+                file.close();
+            }
+            try {
+                feeder.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException expected) {
+                // Its peer was closed.
+            }
+            try {
+                drained.get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException expected) {
+                // Its peer was closed.
+            }
+        }
+    }
+
+    @Test
     void nonBlockingTransferWithNothingToReadReturnsZeroAndHoldsNoPipe() throws Exception {
         SocketChannel[] s = chain();
         s[1].configureBlocking(false);
