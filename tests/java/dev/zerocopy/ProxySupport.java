@@ -31,6 +31,23 @@ final class ProxySupport {
         return Long.getLong(property, defaultBytes);
     }
 
+    /** The CRC32C of the first {@code size} bytes that {@link #feed} sends for {@code seed}. */
+    static long crcOfPrefix(long seed, long size) {
+        SplittableRandom random = new SplittableRandom(seed);
+        CRC32C crc = new CRC32C();
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        for (long left = size; left > 0; ) {
+            buffer.clear();
+            while (buffer.remaining() >= 8) {
+                buffer.putLong(random.nextLong());
+            }
+            int n = (int) Math.min(buffer.capacity(), left);
+            crc.update(buffer.array(), 0, n);
+            left -= n;
+        }
+        return crc.getValue();
+    }
+
     /** Writes {@code size} pseudo-random bytes from {@code seed}; optionally shuts output / closes. Returns the CRC32C. */
     static Future<Long> feed(WritableByteChannel out, long size, long seed, boolean close) {
         return TestSupport.async(() -> {

@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Relay as proxies use it, over real loopback sockets. Sizes: -Dzerocopy.test.relayBytes
@@ -253,11 +255,25 @@ class RelayTest {
 
     /**
      * Closing a relay's channels while it runs, then opening files at once (which may reuse the
-     * closed descriptor numbers): no file ever receives a byte.
+     * closed descriptor numbers): no file ever receives a byte, and what reached the far end is
+     * exactly a prefix of what was sent. Through pipes and through the copy fallback.
      */
-    @Test
-    void closedDescriptorNumbersAreNeverWrittenAfterReuse(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
-            throws Exception {
+    @ParameterizedTest(name = "copy fallback: {0}")
+    @ValueSource(booleans = {false, true})
+    void closedDescriptorNumbersAreNeverWrittenAfterReuse(boolean copyFallback,
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        int maxBefore = Relay.maxPipes();
+        if (copyFallback) {
+            Relay.configurePipes(0, Relay.pipeSize());
+        }
+        try {
+            closeMidRelayRounds(tmp);
+        } finally {
+            Relay.configurePipes(maxBefore, Relay.pipeSize());
+        }
+    }
+
+    private static void closeMidRelayRounds(java.nio.file.Path tmp) throws Exception {
         for (int round = 0; round < 30; round++) {
             SocketChannel[] s = chain();
             Future<Long> feeder = ProxySupport.feed(s[0], 256L << 20, round, false);
@@ -266,7 +282,9 @@ class RelayTest {
             if (round % 2 == 1) {
                 s[1].configureBlocking(false);
             }
+            Thread[] worker = new Thread[1];
             Future<Object> pump = TestSupport.async(() -> {
+                worker[0] = Thread.currentThread();
                 try {
                     while (!relay.isDone()) {
                         relay.transfer();
@@ -284,9 +302,17 @@ class RelayTest {
                         java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.READ,
                         java.nio.file.StandardOpenOption.WRITE));
             }
-            pump.get(10, TimeUnit.SECONDS);
+            try {
+                pump.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                StringBuilder dump = new StringBuilder();
+                Thread.getAllStackTraces().forEach((t, stack) -> dump.append('\n').append(t.getName()).append(' ')
+                        .append(t.getState()).append(' ').append(java.util.Arrays.toString(stack)));
+                throw new AssertionError("round " + round + ": relay still running at "
+                        + java.util.Arrays.toString(worker[0].getStackTrace()) + dump, e);
+            }
             relay.close();
-            closeAll(s);
+            closeAll(s[0], s[1], s[2]);
             for (java.nio.channels.FileChannel file : files) {
                 assertEquals(0, file.size(), "a file that reused a closed descriptor received bytes");
                 file.close();
@@ -296,11 +322,10 @@ class RelayTest {
             } catch (ExecutionException expected) {
                 // Its peer was closed.
             }
-            try {
-                drained.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException expected) {
-                // Its peer was closed.
-            }
+            long[] got = drained.get(10, TimeUnit.SECONDS);
+            assertEquals(ProxySupport.crcOfPrefix(round, got[1]), got[0],
+                    "round " + round + ": the " + got[1] + " bytes that arrived are what was sent");
+            s[3].close();
         }
     }
 

@@ -104,7 +104,22 @@ public final class Relay implements Closeable {
                 active = true;
             }
             try {
-                return transferLocked(max);
+                if (!from.isOpen() || !to.isOpen()) {
+                    throw new ClosedChannelException();
+                }
+                try {
+                    return transferLocked(max);
+                } catch (ClosedChannelException e) {
+                    // Both were open when this call began: a channel call that found one closed
+                    // (the copy fallback reads and writes through the channels) lost a race with
+                    // another thread's close, which NIO reports as an asynchronous close.
+                    if (e.getClass() != ClosedChannelException.class) {
+                        throw e;
+                    }
+                    AsynchronousCloseException closedMeanwhile = new AsynchronousCloseException();
+                    closedMeanwhile.initCause(e);
+                    throw closedMeanwhile;
+                }
             } finally {
                 synchronized (stateLock) {
                     active = false;
@@ -212,8 +227,14 @@ public final class Relay implements Closeable {
                 }
                 buffer.clear();
                 buffer.limit((int) Math.min(buffer.capacity(), max - written));
-                int n = from.read(buffer);
-                buffer.flip();
+                int n;
+                try {
+                    n = from.read(buffer);
+                } finally {
+                    // Back to read mode even when the read failed: the buffer then holds
+                    // nothing, never a stale limit that a later flush would send.
+                    buffer.flip();
+                }
                 if (n < 0) {
                     eof = true;
                 } else if (n == 0) {
