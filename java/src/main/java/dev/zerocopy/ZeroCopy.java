@@ -225,7 +225,8 @@ public final class ZeroCopy {
      * @throws NullPointerException if {@code out}, {@code srcs} or an element is null
      * @throws ClosedChannelException if {@code out} is closed
      */
-    public static long vmsplice(java.nio.channels.Pipe.SinkChannel out, ByteBuffer... srcs) throws IOException {
+    public static long vmsplice(java.nio.channels.Pipe.SinkChannel out, java.nio.ByteBuffer... srcs)
+            throws IOException {
         return PipeOps.vmsplice(out, srcs);
     }
 
