@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import dev.zerocopy.KernelPipe;
 import dev.zerocopy.ZeroCopy;
 
 /**
@@ -91,6 +92,52 @@ public class FileToPipeBench {
         return moved(meter, done);
     }
 
-    // TODO(issue 4, KernelPipe): zcSpliceBigPipe — the same splice into ZeroCopy.pipe(1 << 20).sink(),
-    // and NIO's transferTo into it, to show what pipe capacity buys.
+    /** A 1 MiB KernelPipe with its own reader, for what pipe capacity buys. */
+    @State(Scope.Thread)
+    public static class BigPipe {
+        KernelPipe pipe;
+        Io.Drain drain;
+        long sent;
+
+        @Setup(Level.Trial)
+        public void open() throws IOException {
+            pipe = ZeroCopy.pipe(1 << 20);
+            drain = new Io.Drain("file-to-big-pipe", pipe.source());
+            sent = 0;
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            pipe.sink().close();
+            drain.finish(sent);
+            Io.closeAll(drain);
+            pipe.close();
+        }
+    }
+
+    @Benchmark
+    public long nioTransferToBigPipe(BigPipe big, Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            done += file.transferTo(done, size - done, big.pipe.sink());
+        }
+        big.sent += done;
+        meter.bytes += done;
+        return done;
+    }
+
+    @Benchmark
+    public long zcSpliceBigPipe(BigPipe big, Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.splice(file, done, big.pipe.sink(), -1, size - done);
+            if (n < 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        big.sent += done;
+        meter.bytes += done;
+        return done;
+    }
 }

@@ -48,6 +48,8 @@ public final class Report {
             // The library splices with SPLICE_F_NONBLOCK and polls when the pipe is full.
             {"FileToPipeBench.zcTransferTo", "splice_poll"},
             {"FileToPipeBench.zcSplice", "splice_poll"},
+            {"FileToPipeBench.nioTransferToBigPipe", "sendfile"},
+            {"FileToPipeBench.zcSpliceBigPipe", "splice_poll"},
             {"FileToFileBench.nioTransferTo", "sendfile"},
             {"FileToFileBench.zcTransferTo", "sendfile"},
             {"FileToFileBench.zcSplice", "splice"},
@@ -55,6 +57,7 @@ public final class Report {
             {"SocketRelayBench.nioDirectRelay", "readwrite"},
             {"SocketRelayBench.zcSplice", "splice"},
             {"SocketRelayBench.zcRelay", "splice"},
+            {"SocketRelayBench.zcRelaySelector", "splice"},
             {"SocketRelayBench.nettySpliceTo", "splice"},
             {"SmallTransferBench.nioTransferToPipe", "splice_pipe"},
             {"SmallTransferBench.zcSpliceToPipe", "splice_pipe"},

@@ -2,6 +2,8 @@ package dev.zerocopy.bench;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import dev.zerocopy.Relay;
 import dev.zerocopy.ZeroCopy;
 
 /**
@@ -126,8 +129,64 @@ public class SocketRelayBench {
         return netty.expected;
     }
 
-    // TODO(issue 4, Relay): zcRelay — a Relay made once per trial with
-    // ZeroCopy.relay(from, to) (closed at teardown), and per operation
-    // `for (done = 0; done < size; ) done += relay.transfer(size - done);`; plus
-    // zcRelaySelector, the same relay driven by a Selector loop on non-blocking channels.
+    /** A Relay made on the first operation of a trial (idle relays hold no pipe), closed at teardown. */
+    private Relay relay;
+    private Selector selector;
+
+    @TearDown(Level.Trial)
+    public void closeRelay() throws IOException {
+        if (relay != null) {
+            relay.close();
+            relay = null;
+        }
+        if (selector != null) {
+            selector.close();
+            selector = null;
+        }
+    }
+
+    /** Blocking Relay, as a thread-per-direction proxy uses it. */
+    @Benchmark
+    public long zcRelay(Meter meter) throws IOException {
+        if (relay == null) {
+            relay = ZeroCopy.relay(from, to);
+        }
+        long done = 0;
+        while (done < size) {
+            done += relay.transfer(size - done);
+        }
+        meter.bytes += done;
+        sent += done;
+        return done;
+    }
+
+    /**
+     * The same relay on non-blocking channels driven by a Selector, as a one-thread proxy
+     * drives it: OP_WRITE on the target while bytes are pending, else OP_READ on the source.
+     */
+    @Benchmark
+    public long zcRelaySelector(Meter meter) throws IOException {
+        if (relay == null) {
+            from.configureBlocking(false);
+            to.configureBlocking(false);
+            selector = Selector.open();
+            from.register(selector, SelectionKey.OP_READ);
+            to.register(selector, 0);
+            relay = ZeroCopy.relay(from, to);
+        }
+        long done = 0;
+        while (done < size) {
+            done += relay.transfer(size - done);
+            if (done < size) {
+                boolean pending = relay.pending() > 0;
+                from.keyFor(selector).interestOps(pending ? 0 : SelectionKey.OP_READ);
+                to.keyFor(selector).interestOps(pending ? SelectionKey.OP_WRITE : 0);
+                selector.select(1000);
+                selector.selectedKeys().clear();
+            }
+        }
+        meter.bytes += done;
+        sent += done;
+        return done;
+    }
 }
