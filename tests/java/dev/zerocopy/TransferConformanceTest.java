@@ -108,6 +108,12 @@ class TransferConformanceTest {
         boolean same;
         boolean closeSrc;
         boolean closeDst;
+        /**
+         * The source and target ranges of one file overlap: write(2) from a mapping of the
+         * pages being written (the JDK's technique) gives bytes that depend on how the kernel
+         * faults and retries, so only results, positions and sizes are compared.
+         */
+        boolean overlapping;
 
         Setup(int srcSize, int dstSize) {
             this.srcSize = srcSize;
@@ -157,8 +163,8 @@ class TransferConformanceTest {
             src.close();
             dst.close();
         }
-        text.append(", src ").append(Files.size(srcPath)).append(" bytes ").append(TestSupport.sha256(srcPath)
-                .substring(0, 16));
+        text.append(", src ").append(Files.size(srcPath)).append(" bytes ").append(setup.overlapping
+                ? "(contents unspecified)" : TestSupport.sha256(srcPath).substring(0, 16));
         if (!setup.same) {
             text.append(", dst ").append(Files.size(dstPath)).append(" bytes ").append(TestSupport.sha256(dstPath)
                     .substring(0, 16));
@@ -474,6 +480,8 @@ class TransferConformanceTest {
                     Setup setup = new Setup(size, 0);
                     setup.same = true;
                     setup.srcPosition = srcPosition;
+                    long n = Math.min(count, size - srcPosition);
+                    setup.overlapping = position < srcPosition + n && srcPosition < position + n;
                     check("same channel transferFrom(" + position + ", " + count + ")", setup,
                             nioFrom(position, count), oursFrom(position, count),
                             jdk25SameChannelFrom(position, count));
