@@ -31,6 +31,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The descriptors a failed call was given, for messages like `splice(fd 12 -> fd 14)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fds {
+    /// A call on memory, not on a descriptor (munmap, madvise, msync).
+    None,
     One(i32),
     Two(i32, i32),
 }
@@ -38,6 +40,7 @@ pub enum Fds {
 impl fmt::Display for Fds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Fds::None => Ok(()),
             Fds::One(fd) => write!(f, "fd {fd}"),
             Fds::Two(from, to) => write!(f, "fd {from} -> fd {to}"),
         }

@@ -7,6 +7,7 @@
 
 mod channel;
 mod io;
+mod mmap;
 mod pipes;
 mod transfer;
 

@@ -12,6 +12,7 @@ use crate::error::{Error, Fds, Result};
 
 pub mod copy_range;
 pub mod fd;
+pub mod mmap;
 pub mod pipe;
 pub mod poll;
 pub mod sendfile;
