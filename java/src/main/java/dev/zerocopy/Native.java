@@ -69,4 +69,36 @@ final class Native {
 
     /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
     static native String panic0(int depth);
+
+    // ---- mmap (MappedRegion): addresses are longs that map0 returned -----------------------
+
+    static native int pageSize0();
+
+    /** {@code mode}: 0 READ_ONLY, 1 READ_WRITE, 2 PRIVATE; {@code offset} page-aligned. */
+    static native long map0(int fd, long offset, long length, int mode, boolean populate) throws java.io.IOException;
+
+    static native void unmap0(long address, long length) throws java.io.IOException;
+
+    /** Replaces a mapping with anonymous pages at the same address (MAP_FIXED). */
+    static native void placeholder0(long address, long length, boolean writable) throws java.io.IOException;
+
+    /** {@code advice}: the {@link Advice} ordinal. */
+    static native void advise0(long address, long length, int advice) throws java.io.IOException;
+
+    static native void force0(long address, long length) throws java.io.IOException;
+
+    static native void lock0(long address, long length, boolean locked) throws java.io.IOException;
+
+    static native void load0(long address, long length) throws java.io.IOException;
+
+    static native long fileSize0(int fd) throws java.io.IOException;
+
+    static native void extend0(int fd, long length) throws java.io.IOException;
+
+    static native int dup0(int fd) throws java.io.IOException;
+
+    /** One write (a non-blocking send for a socket); bytes written or {@link #WOULD_BLOCK}. */
+    static native long writeFrom0(int fd, long address, long count, boolean socket) throws java.io.IOException;
+
+    static native java.nio.ByteBuffer newBuffer0(long address, int length);
 }

@@ -262,6 +262,36 @@ public final class ZeroCopy {
         return new Relay(from, to);
     }
 
+    // ---- map (issue 5) ----
+
+    /**
+     * Like {@link FileChannel#map(FileChannel.MapMode, long, long)}, but the mapping is
+     * released by {@link MappedRegion#close()} instead of by the garbage collector, using a
+     * buffer after close cannot crash the JVM, and {@code size} may exceed 2 GiB.
+     *
+     * <p>NIO's checks in NIO's order: null mode, closed channel, negative position or size,
+     * overflowing {@code position + size}, then access. A {@link FileChannel.MapMode#READ_WRITE}
+     * or {@link FileChannel.MapMode#PRIVATE} map needs a writable channel, and every mode
+     * needs a readable one: as in NIO, a write-only channel gets
+     * {@link NonReadableChannelException} even for READ_WRITE (mmap needs read access).
+     * A range past the end of file grows a writable file to {@code position + size} (READ_ONLY
+     * too, as in NIO); on a read-only channel that is an IOException. Size 0 maps nothing and
+     * returns an empty region. An unaligned position is rounded down to the page internally.
+     *
+     * @throws NullPointerException if {@code mode} is null
+     * @throws ClosedChannelException if {@code channel} is closed
+     * @throws IllegalArgumentException if {@code position} or {@code size} is negative or
+     *     their sum overflows, or the channel has no file descriptor
+     * @throws NonWritableChannelException if the mode needs writing and the channel cannot
+     * @throws NonReadableChannelException if the channel was not opened for reading
+     * @throws UnsupportedOperationException for a mode other than READ_ONLY, READ_WRITE, PRIVATE
+     * @throws ErrnoException if mmap, or mlock for {@link MapOption#LOCKED}, fails
+     */
+    public static MappedRegion map(FileChannel channel, FileChannel.MapMode mode, long position, long size,
+            MapOption... options) throws IOException {
+        return MappedRegion.map(channel, mode, position, size, options);
+    }
+
     private static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }

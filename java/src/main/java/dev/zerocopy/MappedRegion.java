@@ -1,0 +1,627 @@
+package dev.zerocopy;
+
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel.MapMode;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A memory-mapped range of a file that is unmapped when you call {@link #close()}, not when
+ * the garbage collector gets to it. Obtained from {@link ZeroCopy#map}.
+ *
+ * <h2>Close, and buffers used after it</h2>
+ * {@code close()} releases the file mapping at once: afterwards the file can be truncated
+ * or deleted and its blocks are freed. It is idempotent and thread-safe; it waits for a
+ * {@code force}, {@code load}, {@code advise}, {@code lock} or a single kernel write of
+ * {@code transferTo} that is running, never for a {@code transferTo} waiting on its target.
+ *
+ * <p>Using a buffer obtained from the region after close never crashes the JVM and never
+ * touches the file. Close replaces the file mapping, atomically, with anonymous memory at
+ * the same address (mmap MAP_FIXED); that placeholder is unmapped by a
+ * {@link java.lang.ref.Cleaner} once every buffer view of the region is unreachable (a
+ * region that never handed out a buffer is unmapped completely at close). Close also sets
+ * the limit of every buffer it handed out to 0, so most later use throws
+ * {@link IndexOutOfBoundsException} (or {@link java.nio.BufferUnderflowException} /
+ * {@link java.nio.BufferOverflowException}). What remains observable: duplicates and
+ * slices the caller made keep their own limit; reading through them gives zeros, writing
+ * changes only the placeholder (never the file), and a write to a placeholder of a
+ * {@link MapMode#READ_ONLY} region is impossible because its buffers are read-only.
+ * Placeholders are bounded like direct memory: when too many exist, close triggers a GC
+ * and waits for the Cleaner (see {@code PlaceholderBudget}).
+ *
+ * <p>{@link #address()} is for callers who bring their own access (FFM, Unsafe): after
+ * close, raw access through an address kept from before is undefined unless a buffer
+ * view of the region is still reachable.
+ *
+ * <h2>Files that shrink while mapped</h2>
+ * A page past the new end of file raises SIGBUS when touched from Java code, as with
+ * {@link java.nio.MappedByteBuffer} (HotSpot usually turns that into an
+ * {@link InternalError} for buffer accesses, but nothing guarantees it). {@link #load()}
+ * and {@link #transferTo} check the file size first and throw an {@link IOException}; they
+ * touch the pages from the kernel (MADV_POPULATE_READ, write(2)), which reports EFAULT, not
+ * SIGBUS, if the file shrinks during the call. The remaining risk is the caller's own
+ * reads and writes through buffers.
+ *
+ * <p>Methods other than {@link #size()}, {@link #mode()}, {@link #isOpen()} and
+ * {@link #close()} throw {@link IllegalStateException} once the region is closed, as a
+ * closed FFM arena does.
+ */
+public final class MappedRegion implements AutoCloseable {
+    /** Buffers handed out are at most this long: {@code ByteBuffer} capacities are ints. */
+    private static final long MAX_BUFFER = Integer.MAX_VALUE;
+    /** transferTo writes at most this much per kernel call, so close waits only briefly. */
+    private static final long WRITE_CHUNK = 8L << 20;
+    /** A blocking pipe accepts this many bytes without sleeping once poll says writable. */
+    private static final long PIPE_BUF = 4096;
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private static int pageSize;
+
+    private final MapMode mode;
+    /** The file position given to map. */
+    private final long filePosition;
+    private final long size;
+    /** Null for an empty region (size 0): nothing is mapped. */
+    private final Mapping mapping;
+    /** Offset of {@link #address()} from the page-aligned mapping start. */
+    private final long offsetInPage;
+    /** Weakly held buffers handed out, so close can set their limit to 0. */
+    private final List<WeakReference<ByteBuffer>> views = new ArrayList<>();
+    private int viewsPruneAt = 64;
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    /**
+     * The mapped range and its lifecycle; the monitor serialises close with kernel calls
+     * on the range. Reachable from Cleaner actions, so it must not reference the region.
+     */
+    private static final class Mapping {
+        final long base;
+        final long length;
+        final boolean writable;
+        /** Our own duplicate of the file's descriptor, for fstat; -1 once closed. */
+        int fd;
+        /** Buffer views created and not yet found unreachable by the Cleaner. */
+        int views;
+        boolean closing;
+        /** The range is an anonymous placeholder that the last view's Cleaner unmaps. */
+        boolean placeholder;
+
+        Mapping(long base, long length, boolean writable, int fd) {
+            this.base = base;
+            this.length = length;
+            this.writable = writable;
+            this.fd = fd;
+        }
+
+        /** Cleaner action of one view. */
+        void viewUnreachable() {
+            synchronized (this) {
+                views--;
+                if (views == 0 && placeholder) {
+                    placeholder = false;
+                    unmapQuietly(base, length);
+                    PlaceholderBudget.release(length);
+                }
+            }
+        }
+    }
+
+    /** A Cleaner action that holds the mapping, not the buffer. */
+    private static final class ViewRelease implements Runnable {
+        private final Mapping mapping;
+
+        ViewRelease(Mapping mapping) {
+            this.mapping = mapping;
+        }
+
+        @Override
+        public void run() {
+            mapping.viewUnreachable();
+        }
+    }
+
+    private MappedRegion(MapMode mode, long position, long size, Mapping mapping, long offsetInPage) {
+        this.mode = mode;
+        this.filePosition = position;
+        this.size = size;
+        this.mapping = mapping;
+        this.offsetInPage = offsetInPage;
+    }
+
+    static int pageSize() {
+        if (pageSize == 0) {
+            pageSize = Native.pageSize0();
+        }
+        return pageSize;
+    }
+
+    /** {@link ZeroCopy#map}: NIO's checks in NIO's order, then mmap. */
+    static MappedRegion map(FileChannel channel, MapMode mode, long position, long size, MapOption... options)
+            throws IOException {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(mode, "Mode is null");
+        boolean populate = false;
+        boolean hugePages = false;
+        boolean locked = false;
+        for (MapOption option : Objects.requireNonNull(options, "options")) {
+            switch (Objects.requireNonNull(option, "option")) {
+                case POPULATE:
+                    populate = true;
+                    break;
+                case HUGE_PAGES:
+                    hugePages = true;
+                    break;
+                case LOCKED:
+                    locked = true;
+                    break;
+                default:
+                    throw new AssertionError(option);
+            }
+        }
+        int code = mode == MapMode.READ_ONLY ? 0 : mode == MapMode.READ_WRITE ? 1 : mode == MapMode.PRIVATE ? 2 : -1;
+        if (!channel.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        if (position < 0L) {
+            throw new IllegalArgumentException("Negative position");
+        }
+        if (size < 0L) {
+            throw new IllegalArgumentException("Negative size");
+        }
+        if (position + size < 0) {
+            throw new IllegalArgumentException("Position + size overflow");
+        }
+        if (code < 0) {
+            throw new UnsupportedOperationException("map mode " + mode + " is not supported; use READ_ONLY, "
+                    + "READ_WRITE or PRIVATE");
+        }
+        Endpoint file = Endpoint.require(channel, "channel");
+        if (mode != MapMode.READ_ONLY && !file.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (!file.canRead()) {
+            // NIO's order: a write-only channel is NonReadable for every mode (mmap needs read access).
+            throw new NonReadableChannelException();
+        }
+        MappedRegion region;
+        try {
+            region = mapLocked(file, mode, code, position, size, populate);
+        } catch (ErrnoException e) {
+            if (e.errno() != ENOMEM) {
+                throw e;
+            }
+            // Out of mappings (vm.max_map_count) or address space: placeholders of
+            // unreachable views may be holding them; collect and try once more.
+            int before = PlaceholderBudget.count();
+            PlaceholderBudget.collect(() -> PlaceholderBudget.count() < before);
+            region = mapLocked(file, mode, code, position, size, populate);
+        }
+        return region.withOptions(hugePages, locked);
+    }
+
+    private static final int ENOMEM = 12;
+    private static final int EINVAL = 22;
+
+    private static MappedRegion mapLocked(Endpoint file, MapMode mode, int code, long position, long size,
+            boolean populate) throws IOException {
+        synchronized (file.lock) {
+            file.ensureOpen();
+            if (Native.fileSize0(file.fd) < position + size) {
+                if (!file.canWrite()) {
+                    throw new IOException("Channel not open for writing - cannot extend file to required size");
+                }
+                Native.extend0(file.fd, position + size);
+            }
+            if (size == 0) {
+                return new MappedRegion(mode, position, 0, null, 0);
+            }
+            long offsetInPage = position % pageSize();
+            long length = size + offsetInPage;
+            long base = Native.map0(file.fd, position - offsetInPage, length, code, populate);
+            int fd;
+            try {
+                fd = Native.dup0(file.fd);
+            } catch (IOException | RuntimeException | Error e) {
+                unmapQuietly(base, length);
+                throw e;
+            }
+            return new MappedRegion(mode, position, size, new Mapping(base, length, code != 0, fd), offsetInPage);
+        }
+    }
+
+    MappedRegion withOptions(boolean hugePages, boolean locked) throws IOException {
+        try {
+            if (hugePages && mapping != null) {
+                try {
+                    Native.advise0(mapping.base, mapping.length, Advice.HUGEPAGE.ordinal());
+                } catch (ErrnoException e) {
+                    if (e.errno() != EINVAL) {
+                        throw e;
+                    }
+                    // This file or kernel has no transparent huge pages: the option is a hint.
+                }
+            }
+            if (locked) {
+                lock();
+            }
+            return this;
+        } catch (IOException | RuntimeException | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static void unmapQuietly(long base, long length) {
+        try {
+            Native.unmap0(base, length);
+        } catch (IOException | RuntimeException e) {
+            // munmap fails only for arguments we never pass; there is nothing to undo.
+        }
+    }
+
+    /** The address of the region's first byte (position given to map), 0 for an empty region. */
+    public long address() {
+        ensureOpen();
+        return mapping == null ? 0 : mapping.base + offsetInPage;
+    }
+
+    /** The size given to map, in bytes; may exceed 2 GiB. */
+    public long size() {
+        return size;
+    }
+
+    /** The mode given to map. */
+    public MapMode mode() {
+        return mode;
+    }
+
+    /** False once {@link #close()} was called. */
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * The whole region as a direct ByteBuffer: position 0, limit = capacity = size,
+     * read-only for {@link MapMode#READ_ONLY}.
+     *
+     * @throws UnsupportedOperationException if the region is larger than
+     *     {@code Integer.MAX_VALUE} bytes: use {@link #buffer(long, int)} windows
+     */
+    public ByteBuffer buffer() {
+        if (size > MAX_BUFFER) {
+            throw new UnsupportedOperationException("region of " + size + " bytes does not fit one ByteBuffer;"
+                    + " use buffer(offset, length) for windows of it");
+        }
+        return buffer(0, (int) size);
+    }
+
+    /**
+     * A window of the region as a direct ByteBuffer: position 0, limit = capacity =
+     * {@code length}, read-only for {@link MapMode#READ_ONLY}. Windows may lie anywhere in
+     * a region of any size.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+     */
+    public ByteBuffer buffer(long offset, int length) {
+        checkRange(offset, length);
+        if (mapping == null) {
+            ensureOpen();
+            ByteBuffer empty = ByteBuffer.allocateDirect(0);
+            return mode == MapMode.READ_ONLY ? empty.asReadOnlyBuffer() : empty;
+        }
+        synchronized (mapping) {
+            ensureOpen();
+            ByteBuffer view = Native.newBuffer0(mapping.base + offsetInPage + offset, length);
+            mapping.views++;
+            // The Cleaner watches the buffer JNI created; duplicates, slices and read-only
+            // views keep it reachable (their attachment), so the placeholder lives as long
+            // as any buffer that can reach its memory.
+            CLEANER.register(view, new ViewRelease(mapping));
+            if (mode == MapMode.READ_ONLY) {
+                view = view.asReadOnlyBuffer();
+            }
+            remember(view);
+            return view;
+        }
+    }
+
+    /** Inside the mapping's monitor, so close sees every view created before it. */
+    private void remember(ByteBuffer view) {
+        synchronized (views) {
+            if (views.size() >= viewsPruneAt) {
+                views.removeIf(ref -> ref.get() == null);
+                viewsPruneAt = Math.max(64, views.size() * 2);
+            }
+            views.add(new WeakReference<>(view));
+        }
+    }
+
+    /** msync(MS_SYNC) of the whole region: its changes are on the storage device on return. */
+    public void force() throws IOException {
+        force(0, size);
+    }
+
+    /**
+     * msync(MS_SYNC) of {@code length} bytes from {@code offset}; like
+     * {@link java.nio.MappedByteBuffer#force(int, int)}. A {@link MapMode#PRIVATE} region's
+     * changes never reach the file, so this has no effect on it.
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+     */
+    public void force(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        onPages(offset, length, (address, bytes) -> Native.force0(address, bytes));
+    }
+
+    /**
+     * Reads every page of the region into memory, like
+     * {@link java.nio.MappedByteBuffer#load()}, from the kernel (MADV_POPULATE_READ).
+     *
+     * @throws IOException if the file is now shorter than the region (a page would raise
+     *     SIGBUS), or the kernel could not read a page (EFAULT: the file shrank meanwhile)
+     */
+    public void load() throws IOException {
+        if (mapping == null) {
+            ensureOpen();
+            return;
+        }
+        synchronized (mapping) {
+            ensureOpen();
+            checkFileCovers(0, size);
+            Native.load0(mapping.base, mapping.length);
+        }
+    }
+
+    /**
+     * madvise(2) over {@code length} bytes from {@code offset} (widened to whole pages).
+     *
+     * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+     */
+    public void advise(Advice advice, long offset, long length) throws IOException {
+        Objects.requireNonNull(advice, "advice");
+        checkRange(offset, length);
+        onPages(offset, length, (address, bytes) -> Native.advise0(address, bytes, advice.ordinal()));
+    }
+
+    /** mlock(2) the whole region: its pages stay in memory until {@link #unlock()} or close. */
+    public void lock() throws IOException {
+        onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, true));
+    }
+
+    /** munlock(2) the whole region. */
+    public void unlock() throws IOException {
+        onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, false));
+    }
+
+    /**
+     * Writes up to {@code count} bytes of the region from {@code offset} to {@code target},
+     * straight from the mapping (write(2), or send(2) to a socket): like
+     * {@link FileChannel#transferTo}, a FileChannel target's position advances (an APPEND
+     * target gets the bytes appended), {@code count} is clamped to the region's end, a
+     * blocking target gets everything, a non-blocking one what it takes without waiting.
+     * A target without a file descriptor is written through {@link #buffer(long, int)}
+     * windows.
+     *
+     * @return the number of bytes written, possibly zero
+     * @throws ClosedChannelException if {@code target} is closed
+     * @throws NonWritableChannelException if {@code target} is a FileChannel not open for writing
+     * @throws IllegalArgumentException if {@code offset} or {@code count} is negative
+     * @throws IOException if the file is now shorter than the range (the pages would raise
+     *     SIGBUS); after some bytes were written, an I/O error returns their count instead
+     */
+    public long transferTo(long offset, long count, WritableByteChannel target) throws IOException {
+        Objects.requireNonNull(target, "target");
+        ensureOpen();
+        if (!target.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        Endpoint out = Endpoint.resolve(target);
+        if (out != null && target instanceof FileChannel && !out.canWrite()) {
+            throw new NonWritableChannelException();
+        }
+        if (offset < 0 || count < 0) {
+            throw new IllegalArgumentException("offset " + offset + " and count " + count + " must not be negative");
+        }
+        if (offset >= size || count == 0) {
+            return 0;
+        }
+        long n = Math.min(count, size - offset);
+        if (out == null) {
+            return copyThroughWindows(offset, n, target);
+        }
+        synchronized (mapping) {
+            ensureOpen();
+            checkFileCovers(offset, n);
+        }
+        boolean blocking = out.isBlocking();
+        boolean socket = out.kind == Native.KIND_SOCKET;
+        boolean mayNotBlock = socket || out.kind == Native.KIND_FILE || (out.flags & Native.NONBLOCKING) != 0;
+        long start = mapping.base + offsetInPage + offset;
+        long done = 0;
+        try {
+            while (done < n) {
+                Endpoint.checkInterrupt(out, null);
+                long want = Math.min(n - done, WRITE_CHUNK);
+                if (!mayNotBlock) {
+                    // A blocking pipe or device: only poll says it will not sleep, and then
+                    // only for PIPE_BUF bytes.
+                    if (blocking) {
+                        out.await(Native.WRITABLE, out, null);
+                    } else if (Native.poll0(out.fd, Native.WRITABLE, 0) == 0) {
+                        break;
+                    }
+                    want = Math.min(want, PIPE_BUF);
+                }
+                long from = start + done;
+                long bytes = want;
+                long written;
+                synchronized (mapping) {
+                    if (closed) {
+                        throw new IllegalStateException("MappedRegion is closed");
+                    }
+                    written = Pump.locked(out, out, () -> Native.writeFrom0(out.fd, from, bytes, socket));
+                }
+                if (written > 0) {
+                    done += written;
+                } else if (written == 0 || !blocking) {
+                    break;
+                } else {
+                    out.await(Native.WRITABLE, out, null);
+                }
+            }
+            return done;
+        } catch (IOException e) {
+            return Pump.partial(done, e);
+        } catch (IllegalStateException e) {
+            if (done > 0) {
+                return done;
+            }
+            throw e;
+        }
+    }
+
+    /** NIO's answer for a channel without a descriptor: write a buffer, stop at a short write. */
+    private long copyThroughWindows(long offset, long count, WritableByteChannel target) throws IOException {
+        long done = 0;
+        while (done < count) {
+            int want = (int) Math.min(count - done, WRITE_CHUNK);
+            ByteBuffer window = buffer(offset + done, want);
+            int written = target.write(window);
+            done += written;
+            if (written < want) {
+                break;
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Unmaps the region now; idempotent and thread-safe. See the class comment for what
+     * buffers obtained from the region see afterwards.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            if (mapping == null) {
+                closed = true;
+                return;
+            }
+            boolean viewsReachable;
+            synchronized (mapping) {
+                closed = true;
+                mapping.closing = true;
+                closeDescriptor();
+                viewsReachable = mapping.views > 0;
+                if (!viewsReachable) {
+                    unmapQuietly(mapping.base, mapping.length);
+                }
+            }
+            failViewsFast();
+            if (!viewsReachable) {
+                return;
+            }
+            // Outside the mapping's monitor: the GC this may trigger runs Cleaner actions
+            // that take it, possibly for this very region's views.
+            PlaceholderBudget.reserve(mapping.length);
+            synchronized (mapping) {
+                if (mapping.views == 0) {
+                    unmapQuietly(mapping.base, mapping.length);
+                    PlaceholderBudget.release(mapping.length);
+                    return;
+                }
+                try {
+                    Native.placeholder0(mapping.base, mapping.length, mapping.writable);
+                    mapping.placeholder = true;
+                } catch (IOException e) {
+                    // MAP_FIXED over our own range fails only without memory for the page
+                    // tables; the file stays mapped until the views are garbage rather than
+                    // leaving views over an unmapped hole.
+                    mapping.placeholder = true;
+                }
+            }
+        }
+    }
+
+    private void closeDescriptor() {
+        if (mapping.fd >= 0) {
+            try {
+                Native.close0(mapping.fd);
+            } catch (Exception e) {
+                // close(2) releases the descriptor even when it reports an error.
+            }
+            mapping.fd = -1;
+        }
+    }
+
+    private void failViewsFast() {
+        synchronized (views) {
+            for (WeakReference<ByteBuffer> ref : views) {
+                ByteBuffer view = ref.get();
+                if (view != null) {
+                    view.limit(0);
+                }
+            }
+            views.clear();
+        }
+    }
+
+    private interface PageCall {
+        void run(long address, long length) throws IOException;
+    }
+
+    /** Runs a kernel call on the pages that hold [offset, offset+length) of an open region. */
+    private void onPages(long offset, long length, PageCall call) throws IOException {
+        if (mapping == null || length == 0) {
+            ensureOpen();
+            return;
+        }
+        long from = offsetInPage + offset;
+        long pageStart = from - from % pageSize();
+        synchronized (mapping) {
+            ensureOpen();
+            call.run(mapping.base + pageStart, from + length - pageStart);
+        }
+    }
+
+    /** Inside the mapping's monitor: the file still holds every byte of the range. */
+    private void checkFileCovers(long offset, long length) throws IOException {
+        long fileSize = Native.fileSize0(mapping.fd);
+        long regionStart = filePosition;
+        if (fileSize < regionStart + offset + length) {
+            throw new IOException("the mapped file shrank to " + fileSize + " bytes; the range ["
+                    + (regionStart + offset) + ", " + (regionStart + offset + length)
+                    + ") of the file is gone, and touching its pages would raise SIGBUS");
+        }
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + " + " + length
+                    + ") is out of bounds for a region of " + size + " bytes");
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("MappedRegion is closed");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MappedRegion[" + mode + ", size " + size + (closed ? ", closed]" : "]");
+    }
+}
