@@ -1,0 +1,339 @@
+package dev.zerocopy;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.ref.WeakReference;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileChannel.MapMode;
+import java.nio.channels.Pipe;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * close() releases the file now; buffers used afterwards, in this same JVM, neither crash
+ * it nor touch the file. Every test here that survives proves the JVM did.
+ */
+class MappedRegionCloseTest {
+    private static final StandardOpenOption R = StandardOpenOption.READ;
+    private static final StandardOpenOption W = StandardOpenOption.WRITE;
+
+    @TempDir
+    Path tmp;
+
+    static List<String> maps() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/maps"));
+    }
+
+    static boolean mapped(Path file) throws IOException {
+        String name = file.toRealPath().toString();
+        return maps().stream().anyMatch(line -> line.contains(name));
+    }
+
+    /** GCs until the condition holds, for at most 10 s. */
+    static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 200 && !condition.getAsBoolean(); i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        return condition.getAsBoolean();
+    }
+
+    @Test
+    void buffersUsedAfterCloseFailFastOrSeeZerosAndNeverTouchTheFile() throws Exception {
+        byte[] data = TestSupport.randomBytes(1 << 20, 1);
+        Path file = tmp.resolve("data");
+        Files.write(file, data);
+        try (FileChannel channel = FileChannel.open(file, R, W)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_WRITE, 0, data.length);
+            ByteBuffer whole = region.buffer();
+            ByteBuffer window = region.buffer(4096, 8192);
+            ByteBuffer copy = whole.duplicate();
+            ByteBuffer slice = window.slice();
+            assertEquals(data[5], whole.get(5));
+            region.close();
+            assertFalse(mapped(file), "the file is no longer mapped after close");
+
+            // Handed-out buffers fail fast: their limit is 0.
+            assertEquals(0, whole.limit());
+            assertEquals(0, window.limit());
+            assertThrows(IndexOutOfBoundsException.class, () -> whole.get(5));
+            assertThrows(IndexOutOfBoundsException.class, () -> window.put(0, (byte) 1));
+            assertThrows(java.nio.BufferUnderflowException.class, () -> whole.get());
+
+            // Derived buffers keep their limit: they read zeros and write to the placeholder only.
+            for (int i = 0; i < data.length; i += 4093) {
+                assertEquals(0, copy.get(i));
+            }
+            for (int i = 0; i < data.length; i += 4096) {
+                copy.put(i, (byte) 0x77);
+            }
+            slice.put(0, (byte) 0x66);
+            assertEquals(0x77, copy.get(0));
+            assertEquals(0x66, slice.get(0));
+            channel.force(true);
+            assertArrayEquals(data, Files.readAllBytes(file), "writes after close never reach the file");
+
+            // The file can now be truncated: touching the old range must still not fault.
+            channel.truncate(0);
+            assertEquals(0x77, copy.get(4096 * 3));
+            assertEquals(0, copy.get(data.length - 1));
+        }
+    }
+
+    @Test
+    void readOnlyRegionAfterCloseReadsZerosThroughDerivedBuffers() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 100_000, 2);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 10, 90_000);
+            ByteBuffer derived = region.buffer().duplicate();
+            region.close();
+            for (int i = 0; i < 90_000; i += 1000) {
+                assertEquals(0, derived.get(i));
+            }
+            assertTrue(derived.isReadOnly());
+        }
+    }
+
+    @Test
+    void regionMethodsAfterCloseThrowIllegalStateException() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 10_000, 3);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 10_000);
+            region.close();
+            assertFalse(region.isOpen());
+            assertEquals(10_000, region.size());
+            assertEquals(MapMode.READ_ONLY, region.mode());
+            assertThrows(IllegalStateException.class, region::address);
+            assertThrows(IllegalStateException.class, region::buffer);
+            assertThrows(IllegalStateException.class, () -> region.buffer(0, 1));
+            assertThrows(IllegalStateException.class, region::force);
+            assertThrows(IllegalStateException.class, region::load);
+            assertThrows(IllegalStateException.class, region::lock);
+            assertThrows(IllegalStateException.class, () -> region.advise(Advice.WILLNEED, 0, 10));
+            assertThrows(IllegalStateException.class, () -> region.transferTo(0, 10,
+                    java.nio.channels.Channels.newChannel(new java.io.ByteArrayOutputStream())));
+        }
+    }
+
+    @Test
+    void aRegionWithoutViewsUnmapsCompletelyAtClose() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 20, 4);
+        int placeholders = PlaceholderBudget.count();
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
+            long address = region.address();
+            assertTrue(mapped(file));
+            region.close();
+            assertFalse(mapped(file));
+            assertEquals(placeholders, PlaceholderBudget.count(), "no placeholder without views");
+            String start = Long.toHexString(address) + "-";
+            assertFalse(maps().stream().anyMatch(line -> line.startsWith(start)), "the range is free");
+        }
+    }
+
+    @Test
+    void thePlaceholderIsReleasedOnceEveryViewIsUnreachable() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 20, 5);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
+            String start = Long.toHexString(region.address()) + "-";
+            ByteBuffer view = region.buffer();
+            ByteBuffer slice = view.slice(10, 10);
+            WeakReference<ByteBuffer> viewRef = new WeakReference<>(view);
+            view = null;
+            region.close();
+            assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "placeholder in place");
+            // The slice alone keeps the placeholder: its memory is still reachable.
+            assertTrue(eventually(() -> viewRef.get() == null));
+            assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "slice keeps placeholder");
+            assertEquals(0, slice.get(0));
+            slice = null;
+            assertTrue(eventually(() -> {
+                try {
+                    return maps().stream().noneMatch(line -> line.startsWith(start));
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+            }), "placeholder unmapped once no buffer can reach it");
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndThreadSafe() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 20, 6);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            for (int round = 0; round < 50; round++) {
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
+                ByteBuffer view = round % 2 == 0 ? region.buffer() : null;
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Object>> closers = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    closers.add(TestSupport.async(() -> {
+                        go.await();
+                        region.close();
+                        assertFalse(region.isOpen());
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<Object> closer : closers) {
+                    closer.get(10, TimeUnit.SECONDS);
+                }
+                region.close();
+                assertFalse(mapped(file));
+                if (view != null) {
+                    assertEquals(0, view.limit());
+                }
+            }
+        }
+    }
+
+    @Test
+    void readersRacingCloseNeverCrash() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 4 << 20, 7);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            for (int round = 0; round < 20; round++) {
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 4 << 20);
+                ByteBuffer shared = region.buffer().duplicate();
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicLong reads = new AtomicLong();
+                List<Future<Object>> readers = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    ByteBuffer mine = shared.duplicate();
+                    readers.add(TestSupport.async(() -> {
+                        long sum = 0;
+                        while (!stop.get()) {
+                            for (int i = 0; i < mine.capacity(); i += 4096) {
+                                sum += mine.get(i);
+                            }
+                            reads.incrementAndGet();
+                        }
+                        return sum;
+                    }));
+                }
+                Thread.sleep(5);
+                region.close();
+                Thread.sleep(5);
+                stop.set(true);
+                for (Future<Object> reader : readers) {
+                    reader.get(10, TimeUnit.SECONDS);
+                }
+                assertTrue(reads.get() > 0);
+            }
+        }
+    }
+
+    @Test
+    void fileDeletedAfterCloseHasItsBlocksFreed() throws Exception {
+        long size = 128L << 20;
+        Path file = TestSupport.randomFile(tmp, size, 8);
+        java.nio.file.FileStore store = Files.getFileStore(tmp);
+        ByteBuffer keptAfterClose;
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, size);
+            keptAfterClose = region.buffer();
+            assertEquals(TestSupport.sha256(file), sha256Of(region.buffer()));
+            region.close();
+        }
+        String name = file.toRealPath().toString();
+        long freeBefore = store.getUnallocatedSpace();
+        Files.delete(file);
+        // Nothing refers to the inode any more, although a view of the region is reachable:
+        // no mapping (the placeholder is anonymous) and no descriptor (the region's own
+        // duplicate was closed with it). So the kernel frees the blocks; df shows it once
+        // the file system committed the deletion.
+        assertTrue(maps().stream().noneMatch(line -> line.contains(name)), "no mapping of the deleted file");
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            assertTrue(fds.noneMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith(name);
+                } catch (IOException e) {
+                    return false;
+                }
+            }), "no descriptor of the deleted file");
+        }
+        long freed = 0;
+        for (int i = 0; i < 150 && freed < size / 2; i++) {
+            Thread.sleep(100);
+            freed = store.getUnallocatedSpace() - freeBefore;
+        }
+        assertTrue(freed >= size / 2, "df shows " + freed + " bytes freed of " + size);
+        assertEquals(0, keptAfterClose.limit());
+    }
+
+    private static String sha256Of(ByteBuffer buffer) {
+        java.security.MessageDigest digest = TestSupport.sha256();
+        digest.update(buffer.duplicate());
+        return TestSupport.hex(digest.digest());
+    }
+
+    @Test
+    void transferToASocketDeliversTheFilesBytes() throws Exception {
+        Path file = TestSupport.randomFile(tmp, (8 << 20) + 123, 9);
+        SocketChannel[] pair = TestSupport.socketPair();
+        try (FileChannel channel = FileChannel.open(file, R);
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 77, (8 << 20) + 46)) {
+            Future<Object[]> received = TestSupport.drain(pair[1]);
+            long sent = region.transferTo(0, Long.MAX_VALUE, pair[0]);
+            pair[0].close();
+            assertEquals((8 << 20) + 46, sent);
+            Object[] result = received.get(30, TimeUnit.SECONDS);
+            assertEquals(sent, result[1]);
+            assertEquals(TestSupport.sha256(file, 77, sent), result[0]);
+        } finally {
+            pair[1].close();
+        }
+    }
+
+    @Test
+    void transferToFilesPipesAndPlainChannelsAsTransferToDoes() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 300_000, 10);
+        try (FileChannel channel = FileChannel.open(file, R);
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 1000, 200_000)) {
+            Path out = tmp.resolve("out");
+            try (FileChannel target = FileChannel.open(out, StandardOpenOption.CREATE, W)) {
+                target.position(5);
+                assertEquals(100_000, region.transferTo(100_000, 500_000, target));
+                assertEquals(100_005, target.position(), "a FileChannel target's position advances");
+                assertEquals(0, region.transferTo(200_000, 10, target));
+                assertThrows(IllegalArgumentException.class, () -> region.transferTo(-1, 10, target));
+            }
+            assertEquals(TestSupport.sha256(file, 101_000, 100_000), TestSupport.sha256(out, 5, 100_000));
+            try (FileChannel readOnly = FileChannel.open(out, R)) {
+                assertThrows(java.nio.channels.NonWritableChannelException.class,
+                        () -> region.transferTo(0, 10, readOnly));
+            }
+            Pipe pipe = Pipe.open();
+            Future<Object[]> fromPipe = TestSupport.drain(pipe.source());
+            assertEquals(200_000, region.transferTo(0, 200_000, pipe.sink()));
+            pipe.sink().close();
+            assertEquals(TestSupport.sha256(file, 1000, 200_000), fromPipe.get(30, TimeUnit.SECONDS)[0]);
+            pipe.source().close();
+
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            WritableByteChannel plain = java.nio.channels.Channels.newChannel(bytes);
+            assertEquals(150_000, region.transferTo(50_000, 150_000, plain));
+            assertEquals(TestSupport.sha256(file, 51_000, 150_000), TestSupport.sha256(bytes.toByteArray()));
+            plain.close();
+            assertThrows(java.nio.channels.ClosedChannelException.class, () -> region.transferTo(0, 1, plain));
+        }
+    }
+}
