@@ -61,7 +61,8 @@ class MapConformanceTest {
         Path file = tmp.resolve("f" + System.nanoTime());
         Files.write(file, TestSupport.randomBytes(FILE_SIZE, 42));
         String result;
-        try (FileChannel channel = open.apply(file)) {
+        FileChannel channel = open.apply(file);
+        try {
             if (closeFirst) {
                 channel.close();
             }
@@ -75,6 +76,8 @@ class MapConformanceTest {
             } catch (IOException | RuntimeException e) {
                 result = e.getClass().getName();
             }
+        } finally {
+            channel.close();
         }
         return result + " fileSize=" + Files.size(file);
     }
@@ -189,7 +192,7 @@ class MapConformanceTest {
         Files.write(file, data);
         try (FileChannel channel = FileChannel.open(file, R, W);
                 MappedRegion region = ZeroCopy.map(channel, MapMode.PRIVATE, 100, 8000)) {
-            ByteBuffer nio = channel.map(MapMode.PRIVATE, 100, 8000);
+            java.nio.MappedByteBuffer nio = channel.map(MapMode.PRIVATE, 100, 8000);
             ByteBuffer ours = region.buffer();
             for (int i = 0; i < 8000; i += 7) {
                 nio.put(i, (byte) ~nio.get(i));

@@ -156,7 +156,7 @@ class MappedRegionCloseTest {
             MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
             String start = Long.toHexString(region.address()) + "-";
             ByteBuffer view = region.buffer();
-            ByteBuffer slice = view.slice(10, 10);
+            ByteBuffer slice = view.duplicate().position(10).limit(20).slice();
             WeakReference<ByteBuffer> viewRef = new WeakReference<>(view);
             view = null;
             region.close();

@@ -36,8 +36,9 @@ final class PlaceholderBudget {
             if (tryReserve(length)) {
                 return;
             }
-            collect(() -> tryReserve(length));
-            if (!tryReserve(length)) {
+            boolean[] reserved = {false};
+            collect(() -> reserved[0] = tryReserve(length));
+            if (!reserved[0]) {
                 synchronized (LOCK) {
                     count++;
                     bytes += length;
