@@ -183,18 +183,32 @@ pub unsafe fn lock(addr: usize, len: usize, locked: bool) -> Result<()> {
     }
 }
 
-/// Faults every page of the range in, like `MappedByteBuffer.load()`, but from the
-/// kernel (MADV_POPULATE_READ, Linux 5.14+): a page past the end of the file is EFAULT,
-/// not SIGBUS. Older kernels get `ENOSYS`-like EINVAL, which the caller reports.
+/// Faults every page of the range in, like `MappedByteBuffer.load()`, from the kernel
+/// (MADV_POPULATE_READ, Linux 5.14+): a page past the end of the file is EFAULT, not
+/// SIGBUS. Older kernels answer EINVAL; then each page is read here, in user mode, which
+/// the caller must only do after checking that the file still covers the range (a
+/// truncation racing with the loop would raise SIGBUS).
 ///
 /// # Safety
-/// The range lies in a mapping the caller owns.
+/// The range lies in a readable mapping the caller owns.
 pub unsafe fn populate(addr: usize, len: usize) -> Result<()> {
     // SAFETY: populating reads pages in; the contents do not change.
-    unsafe { advise(addr, len, MmapAdvise::MADV_POPULATE_READ) }.map_err(|e| match e.errno() {
-        Some(errno) => Error::os("madvise(MADV_POPULATE_READ)", Fds::None, errno),
-        None => e,
-    })
+    match unsafe { advise(addr, len, MmapAdvise::MADV_POPULATE_READ) } {
+        Ok(()) => Ok(()),
+        Err(e) if e.errno() == Some(Errno::EINVAL) => {
+            let page = page_size();
+            for offset in (0..len).step_by(page) {
+                // SAFETY: the address lies inside the caller's readable mapping, and the
+                // caller checked that the file covers it.
+                unsafe { std::ptr::read_volatile((addr + offset) as *const u8) };
+            }
+            Ok(())
+        }
+        Err(e) => Err(match e.errno() {
+            Some(errno) => Error::os("madvise(MADV_POPULATE_READ)", Fds::None, errno),
+            None => e,
+        }),
+    }
 }
 
 /// The file's size (fstat).

@@ -336,4 +336,56 @@ class MappedRegionCloseTest {
             assertThrows(java.nio.channels.ClosedChannelException.class, () -> region.transferTo(0, 1, plain));
         }
     }
+
+    @Test
+    void transferToANonBlockingSocketTakesWhatFitsWithoutWaiting() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 64 << 20, 12);
+        SocketChannel[] pair = TestSupport.socketPair();
+        try (FileChannel channel = FileChannel.open(file, R);
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 64 << 20)) {
+            pair[0].configureBlocking(false);
+            long first = region.transferTo(0, 64 << 20, pair[0]);
+            assertTrue(first > 0 && first < (64 << 20), "first " + first);
+            long more = 0;
+            for (int i = 0; i < 10; i++) {
+                more += region.transferTo(first + more, (64 << 20) - first - more, pair[0]);
+            }
+            assertTrue(first + more < (64 << 20), "nobody reads: the socket fills up");
+        } finally {
+            pair[0].close();
+            pair[1].close();
+        }
+    }
+
+    @Test
+    void interruptEndsABlockedTransferToAndClosesTheTarget() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 64 << 20, 13);
+        SocketChannel[] pair = TestSupport.socketPair();
+        try (FileChannel channel = FileChannel.open(file, R);
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 64 << 20)) {
+            Thread[] worker = new Thread[1];
+            CountDownLatch started = new CountDownLatch(1);
+            Future<Throwable> result = TestSupport.async(() -> {
+                worker[0] = Thread.currentThread();
+                started.countDown();
+                try {
+                    region.transferTo(0, 64 << 20, pair[0]);
+                    return null;
+                } catch (Throwable t) {
+                    return t;
+                } finally {
+                    Thread.interrupted();
+                }
+            });
+            started.await();
+            Thread.sleep(200);
+            worker[0].interrupt();
+            Throwable thrown = result.get(1, TimeUnit.SECONDS);
+            assertTrue(thrown instanceof java.nio.channels.ClosedByInterruptException, String.valueOf(thrown));
+            assertFalse(pair[0].isOpen());
+            assertTrue(region.isOpen(), "the region is not a channel: it stays open");
+        } finally {
+            pair[1].close();
+        }
+    }
 }
