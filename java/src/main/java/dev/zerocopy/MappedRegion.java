@@ -63,6 +63,8 @@ public final class MappedRegion implements AutoCloseable {
     /** A blocking pipe accepts this many bytes without sleeping once poll says writable. */
     private static final long PIPE_BUF = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
+    private static final int ENOMEM = 12;
+    private static final int EINVAL = 22;
 
     private static int pageSize;
 
@@ -208,9 +210,6 @@ public final class MappedRegion implements AutoCloseable {
         }
         return region.withOptions(hugePages, locked);
     }
-
-    private static final int ENOMEM = 12;
-    private static final int EINVAL = 22;
 
     private static MappedRegion mapLocked(Endpoint file, MapMode mode, int code, long position, long size,
             boolean populate) throws IOException {
