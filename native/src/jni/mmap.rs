@@ -2,8 +2,6 @@
 //! writes from a mapping. Addresses are Java longs that `map0` returned; the Java side
 //! never passes an address it did not get from `map0` for a region it still owns.
 
-use std::os::fd::{AsFd, IntoRawFd};
-
 use jni::EnvUnowned;
 use jni::objects::{JClass, JObject};
 use jni::sys::{jboolean, jint, jlong};
@@ -175,20 +173,6 @@ pub extern "system" fn Java_dev_zerocopy_Native_extend0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         sys::mmap::extend(borrow("ftruncate", fd)?, to_u64("length", length)?)
-    })
-    .resolve::<ThrowJava>()
-}
-
-/// `static native int dup0(int fd)`: a close-on-exec duplicate the caller owns (close0).
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_zerocopy_Native_dup0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    fd: jint,
-) -> jint {
-    env.with_env(|_| -> Result<jint> {
-        let copy = sys::mmap::duplicate(borrow("fcntl", fd)?.as_fd())?;
-        Ok(copy.into_raw_fd())
     })
     .resolve::<ThrowJava>()
 }

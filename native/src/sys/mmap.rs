@@ -10,11 +10,10 @@
 
 use std::ffi::c_void;
 use std::num::NonZeroUsize;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 
 use nix::errno::Errno;
-use nix::fcntl::{FcntlArg, fcntl};
 use nix::sys::mman::{self, MapFlags, MmapAdvise, MsFlags, ProtFlags};
 use nix::sys::socket::{MsgFlags, send};
 
@@ -227,15 +226,6 @@ pub fn extend(file: BorrowedFd<'_>, len: u64) -> Result<()> {
     retry("ftruncate", one(file), || nix::unistd::ftruncate(file, len))
 }
 
-/// A close-on-exec duplicate of `file`, owned by the caller.
-pub fn duplicate(file: BorrowedFd<'_>) -> Result<OwnedFd> {
-    let raw = retry("fcntl(F_DUPFD_CLOEXEC)", one(file), || {
-        fcntl(file, FcntlArg::F_DUPFD_CLOEXEC(0))
-    })?;
-    // SAFETY: F_DUPFD_CLOEXEC returned a new descriptor that nothing else owns.
-    Ok(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) })
-}
-
 /// write(2) of `len` bytes at `addr` to `out`; one call, the caller loops.
 ///
 /// # Safety
@@ -422,8 +412,7 @@ mod tests {
         assert!(err.to_string().starts_with("mmap(fd "), "{err}");
         assert!(map(file.as_fd(), 0, 0, Mode::ReadOnly, false).is_err());
         assert!(Mode::from_code(3).is_err());
-        let copy = duplicate(file.as_fd()).unwrap();
-        assert_eq!(file_size(copy.as_fd()).unwrap(), page_size() as u64);
+        assert_eq!(file_size(file.as_fd()).unwrap(), page_size() as u64);
         // SAFETY: the test owns the mapping.
         unsafe { unmap(addr, page_size()) }.unwrap();
     }

@@ -257,8 +257,8 @@ class MappedRegionCloseTest {
         long freeBefore = store.getUnallocatedSpace();
         Files.delete(file);
         // Nothing refers to the inode any more, although a view of the region is reachable:
-        // no mapping (the placeholder is anonymous) and no descriptor (the region's own
-        // duplicate was closed with it). So the kernel frees the blocks; df shows it once
+        // no mapping (the placeholder is anonymous) and no descriptor (a region holds none).
+        // So the kernel frees the blocks; df shows it once
         // the file system committed the deletion.
         assertTrue(maps().stream().noneMatch(line -> line.contains(name)), "no mapping of the deleted file");
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
@@ -386,6 +386,52 @@ class MappedRegionCloseTest {
             assertTrue(region.isOpen(), "the region is not a channel: it stays open");
         } finally {
             pair[1].close();
+        }
+    }
+
+    @Test
+    void openRegionsHoldNoDescriptors() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 16, 14);
+        List<MappedRegion> regions = new ArrayList<>();
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            int before = TestSupport.openDescriptors();
+            for (int i = 0; i < 200; i++) {
+                regions.add(ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 16));
+            }
+            assertEquals(before, TestSupport.openDescriptors());
+        } finally {
+            regions.forEach(MappedRegion::close);
+        }
+    }
+
+    @Test
+    void loadAndTransferToAfterTheChannelClosedAndTheFileShrankReportIoExceptionNotSigbus() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 20, 15);
+        MappedRegion region;
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
+        }
+        try (FileChannel shrink = FileChannel.open(file, W)) {
+            shrink.truncate(8192);
+        }
+        try {
+            // Without the channel the size cannot be checked first: the kernel touches the
+            // pages and answers EFAULT.
+            ErrnoException load = assertThrows(ErrnoException.class, region::load);
+            assertEquals(14, load.errno(), load.getMessage());
+            SocketChannel[] pair = TestSupport.socketPair();
+            try {
+                Future<Object[]> received = TestSupport.drain(pair[1]);
+                assertEquals(8192, region.transferTo(0, 8192, pair[0]), "the part still in the file");
+                assertThrows(IOException.class, () -> region.transferTo(8192, 4096, pair[0]));
+                pair[0].close();
+                assertEquals(TestSupport.sha256(file, 0, 8192), received.get(10, TimeUnit.SECONDS)[0]);
+            } finally {
+                pair[0].close();
+                pair[1].close();
+            }
+        } finally {
+            region.close();
         }
     }
 }

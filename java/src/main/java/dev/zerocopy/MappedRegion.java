@@ -92,19 +92,23 @@ public final class MappedRegion implements AutoCloseable {
         final long base;
         final long length;
         final boolean writable;
-        /** Our own duplicate of the file's descriptor, for fstat; -1 once closed. */
-        int fd;
+        /**
+         * The channel the region was mapped from, for the file size checks of load and
+         * transferTo. The region holds no descriptor of its own: a process may keep more
+         * regions open than it may open files.
+         */
+        final Endpoint file;
         /** Buffer views created and not yet found unreachable by the Cleaner. */
         int views;
         boolean closing;
         /** The range is an anonymous placeholder that the last view's Cleaner unmaps. */
         boolean placeholder;
 
-        Mapping(long base, long length, boolean writable, int fd) {
+        Mapping(long base, long length, boolean writable, Endpoint file) {
             this.base = base;
             this.length = length;
             this.writable = writable;
-            this.fd = fd;
+            this.file = file;
         }
 
         /** Cleaner action of one view. */
@@ -229,14 +233,7 @@ public final class MappedRegion implements AutoCloseable {
             long offsetInPage = position % pageSize();
             long length = size + offsetInPage;
             long base = Native.map0(file.fd, position - offsetInPage, length, code, populate);
-            int fd;
-            try {
-                fd = Native.dup0(file.fd);
-            } catch (IOException | RuntimeException | Error e) {
-                unmapQuietly(base, length);
-                throw e;
-            }
-            return new MappedRegion(mode, position, size, new Mapping(base, length, code != 0, fd), offsetInPage);
+            return new MappedRegion(mode, position, size, new Mapping(base, length, code != 0, file), offsetInPage);
         }
     }
 
@@ -524,7 +521,6 @@ public final class MappedRegion implements AutoCloseable {
             synchronized (mapping) {
                 closed = true;
                 mapping.closing = true;
-                closeDescriptor();
                 viewsReachable = mapping.views > 0;
                 if (!viewsReachable) {
                     unmapQuietly(mapping.base, mapping.length);
@@ -553,17 +549,6 @@ public final class MappedRegion implements AutoCloseable {
                     mapping.placeholder = true;
                 }
             }
-        }
-    }
-
-    private void closeDescriptor() {
-        if (mapping.fd >= 0) {
-            try {
-                Native.close0(mapping.fd);
-            } catch (Exception e) {
-                // close(2) releases the descriptor even when it reports an error.
-            }
-            mapping.fd = -1;
         }
     }
 
@@ -597,9 +582,20 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    /** Inside the mapping's monitor: the file still holds every byte of the range. */
+    /**
+     * Inside the mapping's monitor: the file still holds every byte of the range. Once the
+     * channel is closed the size cannot be asked; the kernel-side access that follows still
+     * reports a missing page as EFAULT instead of raising SIGBUS.
+     */
     private void checkFileCovers(long offset, long length) throws IOException {
-        long fileSize = Native.fileSize0(mapping.fd);
+        Endpoint file = mapping.file;
+        long fileSize;
+        synchronized (file.lock) {
+            if (!file.isOpen()) {
+                return;
+            }
+            fileSize = Native.fileSize0(file.fd);
+        }
         long regionStart = filePosition;
         if (fileSize < regionStart + offset + length) {
             throw new IOException("the mapped file shrank to " + fileSize + " bytes; the range ["

@@ -95,8 +95,6 @@ final class Native {
 
     static native void extend0(int fd, long length) throws java.io.IOException;
 
-    static native int dup0(int fd) throws java.io.IOException;
-
     /** One write (a non-blocking send for a socket); bytes written or {@link #WOULD_BLOCK}. */
     static native long writeFrom0(int fd, long address, long count, boolean socket) throws java.io.IOException;
 
