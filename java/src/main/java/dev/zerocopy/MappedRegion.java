@@ -351,7 +351,7 @@ public final class MappedRegion implements AutoCloseable {
 
     /**
      * msync(MS_SYNC) of {@code length} bytes from {@code offset}; like
-     * {@link java.nio.MappedByteBuffer#force(int, int)}. A {@link MapMode#PRIVATE} region's
+     * {@code MappedByteBuffer.force(index, length)} (JDK 13+). A {@link MapMode#PRIVATE} region's
      * changes never reach the file, so this has no effect on it.
      *
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
