@@ -434,4 +434,41 @@ class MappedRegionCloseTest {
             region.close();
         }
     }
+
+    @Test
+    void windowsTakenWhileAnotherThreadClosesNeverCrashAndEveryPlaceholderIsReleased() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 1 << 20, 16);
+        try (FileChannel channel = FileChannel.open(file, R)) {
+            for (int round = 0; round < 200; round++) {
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 1 << 20);
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Long>> takers = new ArrayList<>();
+                for (int t = 0; t < 2; t++) {
+                    takers.add(TestSupport.async(() -> {
+                        go.await();
+                        long sum = 0;
+                        try {
+                            for (int i = 0; ; i++) {
+                                ByteBuffer window = region.buffer((i * 4096L) % (1 << 20), 4096).duplicate();
+                                sum += window.get(0) + window.get(4095);
+                            }
+                        } catch (IllegalStateException closed) {
+                            return sum;
+                        } catch (IndexOutOfBoundsException failedFast) {
+                            // A window taken just before close had its limit set to 0.
+                            assertFalse(region.isOpen());
+                            return sum;
+                        }
+                    }));
+                }
+                go.countDown();
+                Thread.sleep(1);
+                region.close();
+                for (Future<Long> taker : takers) {
+                    taker.get(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+        assertTrue(eventually(() -> PlaceholderBudget.count() == 0), "placeholders " + PlaceholderBudget.count());
+    }
 }
