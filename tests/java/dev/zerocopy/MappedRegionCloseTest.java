@@ -471,4 +471,44 @@ class MappedRegionCloseTest {
         }
         assertTrue(eventually(() -> PlaceholderBudget.count() == 0), "placeholders " + PlaceholderBudget.count());
     }
+
+    @Test
+    void transferToAPipeSwitchedBackToBlockingWaitsWithoutHoldingItsCloseLock() throws Exception {
+        Path file = TestSupport.randomFile(tmp, 4 << 20, 17);
+        Pipe pipe = Pipe.open();
+        try (FileChannel channel = FileChannel.open(file, R);
+                MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 0, 4 << 20)) {
+            // One thread resolves the sink while non-blocking (O_NONBLOCK set, and cached per
+            // thread), switches it back to blocking, and transfers again into the full pipe.
+            CountDownLatch blocking = new CountDownLatch(1);
+            Future<Long> blocked = TestSupport.async(() -> {
+                pipe.sink().configureBlocking(false);
+                long first = region.transferTo(0, 4 << 20, pipe.sink());
+                assertTrue(first > 0 && first < (4 << 20), "first " + first);
+                pipe.sink().configureBlocking(true);
+                blocking.countDown();
+                return region.transferTo(first, (4 << 20) - first, pipe.sink());
+            });
+            assertTrue(blocking.await(5, TimeUnit.SECONDS));
+            Thread.sleep(200);
+            // Closed from a helper thread, so a close held up by a sleeping write fails the
+            // test instead of hanging it.
+            Future<Object> closer = TestSupport.async(() -> {
+                pipe.sink().close();
+                return null;
+            });
+            try {
+                closer.get(1, TimeUnit.SECONDS);
+            } finally {
+                // Frees a write that slept holding the locks, so a failure here cannot hang the run.
+                pipe.source().close();
+            }
+            long rest = blocked.get(1, TimeUnit.SECONDS);
+            assertTrue(rest >= 0 && rest < (4 << 20), "rest " + rest);
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertTrue(e.getCause() instanceof java.nio.channels.AsynchronousCloseException, String.valueOf(e.getCause()));
+        } finally {
+            pipe.source().close();
+        }
+    }
 }

@@ -443,7 +443,7 @@ public final class MappedRegion implements AutoCloseable {
         }
         boolean blocking = out.isBlocking();
         boolean socket = out.kind == Native.KIND_SOCKET;
-        boolean mayNotBlock = socket || out.kind == Native.KIND_FILE || (out.flags & Native.NONBLOCKING) != 0;
+        boolean mayNotBlock = neverSleeps(out);
         long start = mapping.base + offsetInPage + offset;
         long done = 0;
         try {
@@ -486,6 +486,23 @@ public final class MappedRegion implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Whether a write to {@code out} returns instead of sleeping: send(2) with MSG_DONTWAIT
+     * on a socket, a regular file, or a descriptor with O_NONBLOCK. A selectable channel in
+     * non-blocking mode always has O_NONBLOCK; in blocking mode it may have it or not (JDK
+     * 21+ sets it for virtual threads), and the cached bit may be stale after
+     * configureBlocking, so it counts as one that sleeps: that only costs a poll.
+     */
+    private static boolean neverSleeps(Endpoint out) {
+        if (out.kind == Native.KIND_SOCKET || out.kind == Native.KIND_FILE) {
+            return true;
+        }
+        if (out.channel instanceof java.nio.channels.SelectableChannel) {
+            return !((java.nio.channels.SelectableChannel) out.channel).isBlocking();
+        }
+        return (out.flags & Native.NONBLOCKING) != 0;
     }
 
     /** NIO's answer for a channel without a descriptor: write a buffer, stop at a short write. */
