@@ -143,7 +143,8 @@ class MappedRegionCloseTest {
             assertTrue(mapped(file));
             region.close();
             assertFalse(mapped(file));
-            assertEquals(placeholders, PlaceholderBudget.count(), "no placeholder without views");
+            // Earlier tests' placeholders may be released meanwhile; none may be added.
+            assertTrue(PlaceholderBudget.count() <= placeholders, "no placeholder without views");
             String start = Long.toHexString(address) + "-";
             assertFalse(maps().stream().anyMatch(line -> line.startsWith(start)), "the range is free");
         }
