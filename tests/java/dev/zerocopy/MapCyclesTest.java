@@ -122,7 +122,8 @@ class MapCyclesTest {
             int[] baselineRef = maps;
             boolean returned = MappedRegionCloseTest.eventually(() -> {
                 try {
-                    return PlaceholderBudget.count() == 0 && mapsCount() <= baselineRef[0] + 20;
+                    // Slack for the JVM's own mappings (thread stacks of other tests' pools).
+                    return PlaceholderBudget.count() == 0 && mapsCount() <= baselineRef[0] + 50;
                 } catch (IOException e) {
                     throw new AssertionError(e);
                 }
