@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TransferCopy and SpliceEcho tried as a user would: a 200 MiB copy compared with cmp, and
+# TransferCopy, MmapCopy and SpliceEcho tried as a user would: 200 MiB copies compared with cmp, and
 # echo round trips by socat and python clients with checksums. Ends with "N passed, N failed".
 set -uo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -19,6 +19,15 @@ for mode in zerocopy nio; do
         bad "TransferCopy --mode $mode: $out"
     fi
 done
+out=$("$run" MmapCopy --from "$work/src.bin" --to "$work/dst-mmap.bin")
+if cmp -s "$work/src.bin" "$work/dst-mmap.bin" && [[ "$out" == "copied $((200 << 20)) bytes"* ]]; then
+    ok "MmapCopy: $out"
+else
+    bad "MmapCopy: $out"
+fi
+: > "$work/empty.bin"
+out=$("$run" MmapCopy --from "$work/empty.bin" --to "$work/dst-empty.bin")
+[[ "$out" == "copied 0 bytes"* ]] && [ -f "$work/dst-empty.bin" ] && ok "MmapCopy: empty file" || bad "MmapCopy empty: $out"
 "$run" TransferCopy --from "$work/missing" --to "$work/x" > /dev/null 2>&1
 [ $? -eq 2 ] && ok "TransferCopy: missing source exits 2" || bad "TransferCopy: missing source"
 

@@ -20,6 +20,9 @@ public final class TransferCopy {
         Path from = Paths.get(args.required("from"));
         Path to = Paths.get(args.required("to"));
         boolean zeroCopy = !args.get("mode", "zerocopy").equals("nio");
+        if (!ZeroCopy.isAvailable()) { // loads the native library before the clock starts
+            Args.fail("zerocopy is unavailable: " + ZeroCopy.unavailabilityCause());
+        }
         long start = System.nanoTime();
         long copied = 0;
         try (FileChannel in = FileChannel.open(from);
