@@ -78,6 +78,18 @@ expect "symlink inside the root is served" "$(curl -sf "$url/link-in")" "x"
 reuse=$(curl -sv "$url/one.bin" "$url/one.bin" -o /dev/null -o /dev/null 2>&1 | grep -c -i "re-using existing connection\|reusing existing connection")
 expect "keep-alive: second request reuses the connection" "$reuse" 1
 
+if command -v wrk > /dev/null; then
+    for f in one.bin sub/mib.bin; do
+        report=$(wrk -t2 -c64 -d"${ZEROCOPY_WRK_SECONDS:-5}"s "$url/$f" 2>&1)
+        rps=$(echo "$report" | sed -n 's/^Requests\/sec: *//p')
+        if [ -n "$rps" ] && ! echo "$report" | grep -q -E "Non-2xx|Socket errors"; then
+            ok "wrk 64 connections on $f: $rps requests/s, no errors"
+        else
+            bad "wrk on $f: $(echo "$report" | tail -4 | tr '\n' ' ')"
+        fi
+    done
+fi
+
 kill -TERM $server
 wait $server 2>/dev/null
 grep -q "FileServer stopped: .* requests" "$log" && ok "counters printed on SIGTERM" || bad "no counters on exit: $(tail -2 "$log")"
