@@ -95,6 +95,12 @@ fn main() -> Result<()> {
     for technique in ["splice", "readwrite"] {
         samples.push(socket_relay(&settings, technique, MIB)?);
     }
+    for technique in ["splice", "readwrite_8k", "readwrite"] {
+        samples.push(socket_to_file(&settings, technique, MIB)?);
+    }
+    for technique in ["tee", "readwrite"] {
+        samples.push(tee(&settings, technique, MIB)?);
+    }
     for &length in &settings.lengths {
         for technique in ["splice_pipe", "sendfile_null"] {
             samples.push(small(&settings, technique, length)?);
@@ -287,10 +293,7 @@ fn file_to_file(settings: &Settings, technique: &'static str, size: usize) -> Re
 fn socket_relay(settings: &Settings, technique: &'static str, size: usize) -> Result<Sample> {
     let (feed_in, from) = tcp_pair()?;
     let (to, drain_out) = tcp_pair()?;
-    let feeder = std::thread::spawn(move || {
-        let chunk = vec![0x5au8; MIB];
-        while (&feed_in).write_all(&chunk).is_ok() {}
-    });
+    let feeder = feeder(feed_in);
     let drain = drain(drain_out);
     let pipe = blocking_pipe(LIBRARY_PIPE)?;
     let mut buffer = vec![0u8; MIB];
@@ -329,6 +332,135 @@ fn socket_relay(settings: &Settings, technique: &'static str, size: usize) -> Re
     check_drained(drain, sent)?;
     drop(from);
     feeder.join().map_err(|_| "feeder panicked")?;
+    Ok(sample)
+}
+
+/// A feeder thread that keeps `feed_in` full of bytes until the other end is closed.
+fn feeder(feed_in: TcpStream) -> JoinHandle<()> {
+    std::thread::spawn(move || {
+        let chunk = vec![0x5au8; MIB];
+        while (&feed_in).write_all(&chunk).is_ok() {}
+    })
+}
+
+/// Socket -> file: `size` bytes of a fed socket stored at the start of a cached file.
+/// `splice` goes through a library-sized pipe; `readwrite_8k` is JDK 17's transferFrom
+/// (8 KiB reads, positional writes); `readwrite` the same with a 1 MiB buffer.
+fn socket_to_file(settings: &Settings, technique: &'static str, size: usize) -> Result<Sample> {
+    let (feed_in, from) = tcp_pair()?;
+    let feeder = feeder(feed_in);
+    let (file, path) = random_file(&settings.dir, 0)?;
+    let pipe = blocking_pipe(LIBRARY_PIPE)?;
+    let mut buffer = vec![
+        0u8;
+        if technique == "readwrite_8k" {
+            8 * KIB
+        } else {
+            MIB
+        }
+    ];
+    let sample = measure(settings, "SocketToFileBench", technique, size, || {
+        let mut done = 0;
+        while done < size {
+            let n = if technique == "splice" {
+                let n = sys::splice::splice(
+                    from.as_fd(),
+                    None,
+                    pipe.1.as_fd(),
+                    None,
+                    (size - done).min(LIBRARY_PIPE),
+                    SpliceFFlags::empty(),
+                )?;
+                let mut at = done as i64;
+                drain_pipe(&pipe, file.as_fd(), Some(&mut at), n)?;
+                n
+            } else {
+                let want = buffer.len().min(size - done);
+                let n = (&from).read(&mut buffer[..want])?;
+                file.write_all_at(&buffer[..n], done as u64)?;
+                n
+            };
+            if n == 0 {
+                return Err("feed ended".into());
+            }
+            done += n;
+        }
+        Ok(size)
+    })?;
+    if file.metadata()?.len() != size as u64 {
+        return Err(format!("socket_to_file {technique}: file has the wrong size").into());
+    }
+    drop(from);
+    feeder.join().map_err(|_| "feeder panicked")?;
+    std::fs::remove_file(path)?;
+    Ok(sample)
+}
+
+/// A stream duplicated: `size` bytes of a fed socket relayed to a drained socket and stored
+/// in a cached file. `tee`: splice socket -> pipe A, tee A -> pipe B, splice A -> socket and
+/// B -> file; `readwrite`: read once into a 1 MiB buffer, write it to both.
+fn tee(settings: &Settings, technique: &'static str, size: usize) -> Result<Sample> {
+    let (feed_in, from) = tcp_pair()?;
+    let feeder = feeder(feed_in);
+    let (to, drain_out) = tcp_pair()?;
+    let drain = drain(drain_out);
+    let (file, path) = random_file(&settings.dir, 0)?;
+    let a = blocking_pipe(LIBRARY_PIPE)?;
+    let b = blocking_pipe(LIBRARY_PIPE)?;
+    let mut buffer = vec![0u8; MIB];
+    let mut sent = 0u64;
+    let sample = measure(settings, "TeeBench", technique, size, || {
+        let mut done = 0;
+        while done < size {
+            if technique == "tee" {
+                let n = sys::splice::splice(
+                    from.as_fd(),
+                    None,
+                    a.1.as_fd(),
+                    None,
+                    (size - done).min(LIBRARY_PIPE),
+                    SpliceFFlags::empty(),
+                )?;
+                if n == 0 {
+                    return Err("feed ended".into());
+                }
+                // tee copies from A's head without consuming: consume each run before the next.
+                let mut copied = 0;
+                while copied < n {
+                    let t = sys::splice::tee(
+                        a.0.as_fd(),
+                        b.1.as_fd(),
+                        n - copied,
+                        SpliceFFlags::empty(),
+                    )?;
+                    drain_pipe(&a, to.as_fd(), None, t)?;
+                    let mut at = (done + copied) as i64;
+                    drain_pipe(&b, file.as_fd(), Some(&mut at), t)?;
+                    copied += t;
+                }
+                done += n;
+            } else {
+                let want = buffer.len().min(size - done);
+                let n = (&from).read(&mut buffer[..want])?;
+                if n == 0 {
+                    return Err("feed ended".into());
+                }
+                (&to).write_all(&buffer[..n])?;
+                file.write_all_at(&buffer[..n], done as u64)?;
+                done += n;
+            }
+        }
+        sent += size as u64;
+        Ok(size)
+    })?;
+    to.shutdown(Shutdown::Write)?;
+    check_drained(drain, sent)?;
+    if file.metadata()?.len() != size as u64 {
+        return Err(format!("tee {technique}: file has the wrong size").into());
+    }
+    drop(from);
+    feeder.join().map_err(|_| "feeder panicked")?;
+    std::fs::remove_file(path)?;
     Ok(sample)
 }
 

@@ -92,8 +92,51 @@ public class FileToFileBench {
         return done;
     }
 
-    // TODO(issue 3, copyFileRange/transferFrom): zcCopyFileRange —
-    // ZeroCopy.copyFileRange(src, done, dst, done, size - done) in the same loop; and
-    // nioTransferFrom / zcTransferFrom — dst.transferFrom(src, done, size - done) vs
-    // ZeroCopy.transferFrom(src, dst, done, size - done) with src.position(0) first.
+    @Benchmark
+    public long zcCopyFileRange(Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.copyFileRange(src, done, dst, done, size - done);
+            if (n == 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        meter.bytes += done;
+        return done;
+    }
+
+    /**
+     * The other direction of the same copy: the destination pulls from the source's
+     * position (JDK 17 maps the source and writes; JDK 25 uses copy_file_range).
+     */
+    @Benchmark
+    public long nioTransferFrom(Meter meter) throws IOException {
+        src.position(0);
+        long done = 0;
+        while (done < size) {
+            long n = dst.transferFrom(src, done, size - done);
+            if (n == 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        meter.bytes += done;
+        return done;
+    }
+
+    @Benchmark
+    public long zcTransferFrom(Meter meter) throws IOException {
+        src.position(0);
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.transferFrom(src, dst, done, size - done);
+            if (n == 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        meter.bytes += done;
+        return done;
+    }
 }

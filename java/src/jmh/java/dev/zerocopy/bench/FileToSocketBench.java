@@ -204,6 +204,37 @@ public class FileToSocketBench {
         return moved(meter, done);
     }
 
-    // TODO(issue 3, sendfile): zcSendfile — ZeroCopy.sendfile(socket, file, done, size - done)
-    // in the same loop once ZeroCopy.sendfile is on main.
+    /**
+     * ZeroCopy.sendfile on the blocking socket: the library splices through its pipe here
+     * (a sendfile sleeping in the kernel could not be woken by close), so this is the same
+     * path as zcTransferTo without transferTo's checks and fallbacks.
+     */
+    @Benchmark
+    public long zcSendfile(Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.sendfile(socket, file, done, size - done);
+            if (n == 0) {
+                throw new IOException("file shorter than " + size);
+            }
+            done += n;
+        }
+        return moved(meter, done);
+    }
+
+    /** ZeroCopy.sendfile where it really calls sendfile(2): a non-blocking socket. */
+    @Benchmark
+    public long zcSendfileSelector(Selected selected, Meter meter) throws IOException {
+        long done = 0;
+        while (done < size) {
+            long n = ZeroCopy.sendfile(selected.socket, file, done, size - done);
+            if (n == 0) {
+                selected.awaitWritable();
+            }
+            done += n;
+        }
+        selected.sent += done;
+        meter.bytes += done;
+        return done;
+    }
 }

@@ -41,7 +41,10 @@ public final class Report {
             // A blocking socket is fed through a pipe (DESIGN §2), so transferTo splices.
             {"FileToSocketBench.zcTransferTo", "splice"},
             {"FileToSocketBench.zcSplice", "splice"},
-            {"FileToSocketBench.zcSendfile", "sendfile"},
+            // sendfile on a blocking socket splices through the library's pipe; on a
+            // non-blocking one (the Selector pair) it is sendfile(2).
+            {"FileToSocketBench.zcSendfile", "splice"},
+            {"FileToSocketBench.zcSendfileSelector", "sendfile"},
             {"FileToSocketBench.nioTransferToSelector", "sendfile"},
             {"FileToSocketBench.zcTransferToSelector", "sendfile"},
             {"FileToPipeBench.nioTransferTo", "sendfile"},
@@ -54,6 +57,12 @@ public final class Report {
             {"FileToFileBench.zcTransferTo", "sendfile"},
             {"FileToFileBench.zcSplice", "splice"},
             {"FileToFileBench.zcCopyFileRange", "copy_file_range"},
+            {"FileToFileBench.zcTransferFrom", "copy_file_range"},
+            // JDK 17's transferFrom from a socket: 8 KiB reads, positional writes.
+            {"SocketToFileBench.nioTransferFrom", "readwrite_8k"},
+            {"SocketToFileBench.zcTransferFrom", "splice"},
+            {"TeeBench.nioReadWriteTwice", "readwrite"},
+            {"TeeBench.zcTee", "tee"},
             {"SocketRelayBench.nioDirectRelay", "readwrite"},
             {"SocketRelayBench.zcSplice", "splice"},
             {"SocketRelayBench.zcRelay", "splice"},
