@@ -101,6 +101,9 @@ fn main() -> Result<()> {
     for technique in ["tee", "readwrite"] {
         samples.push(tee(&settings, technique, MIB)?);
     }
+    for technique in ["mmap_read", "mmap_cycle"] {
+        samples.push(map(&settings, technique, MIB)?);
+    }
     for &length in &settings.lengths {
         for technique in ["splice_pipe", "sendfile_null"] {
             samples.push(small(&settings, technique, length)?);
@@ -460,6 +463,31 @@ fn tee(settings: &Settings, technique: &'static str, size: usize) -> Result<Samp
     }
     drop(from);
     feeder.join().map_err(|_| "feeder panicked")?;
+    std::fs::remove_file(path)?;
+    Ok(sample)
+}
+
+/// A cached file mapped read-only. `mmap_read`: mapped once, every operation reads all of
+/// it as big-endian u64s (ByteBuffer's order); `mmap_cycle`: map, read one byte, unmap.
+fn map(settings: &Settings, technique: &'static str, size: usize) -> Result<Sample> {
+    let (file, path) = random_file(&settings.dir, size)?;
+    // SAFETY: the file is ours, private to this process, and not truncated while mapped.
+    let mapped = unsafe { memmap2::Mmap::map(&file)? };
+    let sample = measure(settings, "MapBench", technique, size, || {
+        if technique == "mmap_read" {
+            let sum = mapped
+                .chunks_exact(8)
+                .map(|w| u64::from_be_bytes(w.try_into().unwrap_or_default()))
+                .fold(0u64, u64::wrapping_add);
+            std::hint::black_box(sum);
+        } else {
+            // SAFETY: as above.
+            let cycle = unsafe { memmap2::MmapOptions::new().len(size).map(&file)? };
+            std::hint::black_box(cycle[size / 2]);
+        }
+        Ok(size)
+    })?;
+    drop(mapped);
     std::fs::remove_file(path)?;
     Ok(sample)
 }

@@ -63,6 +63,10 @@ public final class Report {
             {"SocketToFileBench.zcTransferFrom", "splice"},
             {"TeeBench.nioReadWriteTwice", "readwrite"},
             {"TeeBench.zcTee", "tee"},
+            {"MapBench.nioMapRead", "mmap_read"},
+            {"MapBench.zcMapRead", "mmap_read"},
+            {"MapBench.nioMapCycle", "mmap_cycle"},
+            {"MapBench.zcMapCycle", "mmap_cycle"},
             {"SocketRelayBench.nioDirectRelay", "readwrite"},
             {"SocketRelayBench.zcSplice", "splice"},
             {"SocketRelayBench.zcRelay", "splice"},
@@ -92,6 +96,8 @@ public final class Report {
         TWIN.put("SmallTransferBench.zcTransferToPipe", "nioTransferToPipe");
         TWIN.put("SmallTransferBench.zcTransferToNull", "nioTransferToNull");
         TWIN.put("SmallTransferBench.zcSpliceZero", "nioTransferToZero");
+        TWIN.put("MapBench.zcMapRead", "nioMapRead");
+        TWIN.put("MapBench.zcMapCycle", "nioMapCycle");
     }
 
     /** One JMH result: a method at one parameter set on one JDK. */
@@ -276,7 +282,7 @@ public final class Report {
         md.append("Reproduce: `bench/run.sh` (JMH on JDK 17 and 25, the limit, this report; ~25 min), or "
                 + "`gradle bench -Pbench.jdk=17 -Pbench.include=FileToSocket` then `gradle benchReport`.\n\n");
         md.append("- **NIO best**: the fastest NIO twin in the same class at the same size, over every buffer size "
-                + "(small transfers: the NIO call with the same destination).\n");
+                + "(small transfers: the NIO call with the same destination; map: the same access through a MappedByteBuffer).\n");
         md.append("- **ratio**: zerocopy / NIO best (throughput), or NIO time / zerocopy time (small transfers); > 1 = zerocopy faster.\n");
         md.append("- **CPU/GB ratio**: process CPU time (user + sys, all threads, including the reader thread both sides share) "
                 + "per byte moved, zerocopy / NIO best; < 1 = zerocopy uses less CPU.\n");
