@@ -2,7 +2,7 @@
 # The full comparison behind bench/REPORT.md: the JMH suite on JDK 17 and JDK 25, the no-JVM
 # limit (examples/limit.rs), then the report (bench/REPORT.md, bench/ratios.svg).
 #
-#   bench/run.sh            full profile (~25 min on 2 cores; run it on a quiet machine)
+#   bench/run.sh            full profile (~32 min on 2 cores; run it on a quiet machine)
 #   bench/run.sh quick      CI's smoke profile (~1 min)
 #   bench/run.sh full -Pbench.include=FileToSocket -Pbench.args='-p size=1073741824'
 #

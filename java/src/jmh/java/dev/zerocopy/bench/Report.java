@@ -279,7 +279,7 @@ public final class Report {
             md.append("> **Smoke run (quick profile)**: one short iteration per benchmark, JIT barely warm; these numbers "
                     + "prove the benchmarks run, nothing more. Use `bench/run.sh` (full profile) on a quiet machine.\n\n");
         }
-        md.append("Reproduce: `bench/run.sh` (JMH on JDK 17 and 25, the limit, this report; ~25 min), or "
+        md.append("Reproduce: `bench/run.sh` (JMH on JDK 17 and 25, the limit, this report; ~32 min), or "
                 + "`gradle bench -Pbench.jdk=17 -Pbench.include=FileToSocket` then `gradle benchReport`.\n\n");
         md.append("- **NIO best**: the fastest NIO twin in the same class at the same size, over every buffer size "
                 + "(small transfers: the NIO call with the same destination; map: the same access through a MappedByteBuffer).\n");
