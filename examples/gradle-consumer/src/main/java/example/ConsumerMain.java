@@ -27,7 +27,7 @@ public final class ConsumerMain {
         return total;
     }
 
-    /** Sends a whole file to a socket with sendfile(2). */
+    /** Sends a whole file to a socket inside the kernel (sendfile, or splice through a pipe). */
     static long send(FileChannel file, SocketChannel socket) throws IOException {
         return ZeroCopy.transferTo(file, 0, file.size(), socket);
     }
