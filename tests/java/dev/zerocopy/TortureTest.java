@@ -1,0 +1,27 @@
+package dev.zerocopy;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CI's short run of {@link Torture}: 8 threads, 20 s (-Dzerocopy.torture.seconds), a seed
+ * printed for replay (-Dzerocopy.torture.seed).
+ */
+class TortureTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void randomOperationsUnderClosesAndInterruptsMoveOnlyCorrectBytesAndLeakNothing() throws Exception {
+        long seed = Long.getLong("zerocopy.torture.seed", System.nanoTime());
+        int threads = Integer.getInteger("zerocopy.torture.threads", 8);
+        long seconds = Long.getLong("zerocopy.torture.seconds", 20);
+        List<String> failures = new Torture(seed, threads, seconds * 1000, dir).run();
+        assertTrue(failures.isEmpty(), "seed " + seed + ": " + failures.size() + " failures:\n"
+                + String.join("\n", failures.subList(0, Math.min(20, failures.size()))));
+    }
+}
