@@ -42,6 +42,12 @@ import java.util.stream.Stream;
 final class Torture {
     static final int DATA = 4 << 20;
     private static final int EBADF = 9;
+    /**
+     * Most bytes one pipe op writes into an empty 64 KiB pipe with no reader: 16 slots, and an
+     * unaligned range of n bytes spans up to n / 4096 + 1 pages (vmsplice takes page
+     * references), so a full 64 KiB would wait for room forever.
+     */
+    private static final int PIPE_BYTES = 65536 - 4096;
 
     final long seed;
     final int threads;
@@ -270,7 +276,7 @@ final class Torture {
         KernelPipe pipe = w.track(ZeroCopy.pipe(65536));
         FileChannel file = w.track(FileChannel.open(dataFile, StandardOpenOption.READ));
         int position = r.nextInt(DATA);
-        int count = 1 + r.nextInt(65536);
+        int count = 1 + r.nextInt(PIPE_BYTES);
         w.arm();
         long moved = ZeroCopy.splice(file, position, pipe.sink(), -1, count);
         long expected = Math.min(count, DATA - position);
@@ -285,7 +291,7 @@ final class Torture {
         KernelPipe a = w.track(ZeroCopy.pipe(65536));
         KernelPipe b = w.track(ZeroCopy.pipe(65536));
         int offset = r.nextInt(DATA - 65536);
-        int length = 1 + r.nextInt(65536);
+        int length = 1 + r.nextInt(PIPE_BYTES);
         ByteBuffer slice = ByteBuffer.wrap(data, offset, length);
         while (slice.hasRemaining()) {
             a.sink().write(slice);
@@ -303,7 +309,7 @@ final class Torture {
     long vmsplice(Worker w, Random r) throws Exception {
         KernelPipe pipe = w.track(ZeroCopy.pipe(65536));
         int offset = r.nextInt(DATA - 65536);
-        int length = 1 + r.nextInt(65536);
+        int length = 1 + r.nextInt(PIPE_BYTES);
         ByteBuffer direct = ByteBuffer.allocateDirect(length);
         direct.put(data, offset, length).flip();
         w.arm();
