@@ -41,6 +41,12 @@ pub(crate) fn two(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Fds {
     Fds::Two(from.as_raw_fd(), to.as_raw_fd())
 }
 
+/// How many bytes fit between `offset` and i64::MAX (0 for a negative offset, which the
+/// callers never pass): the kernel rejects an offset + length beyond it with EINVAL.
+pub(crate) fn room_after(offset: i64) -> usize {
+    usize::try_from(i64::MAX.saturating_sub(offset.max(0))).unwrap_or(usize::MAX)
+}
+
 /// The most one kernel transfer call moves (Linux's MAX_RW_COUNT); asking for more is
 /// allowed but pointless, so callers clamp to it.
 pub const MAX_CHUNK: usize = 0x7fff_f000;

@@ -4,7 +4,7 @@ use std::os::fd::BorrowedFd;
 
 use nix::sys::sendfile::sendfile64;
 
-use super::{MAX_CHUNK, retry, two};
+use super::{MAX_CHUNK, retry, room_after, two};
 use crate::error::Result;
 
 /// Sends up to `count` bytes of `input` starting at `*offset` to `output`, advancing
@@ -16,7 +16,11 @@ pub fn sendfile(
     offset: &mut i64,
     count: usize,
 ) -> Result<usize> {
-    let count = count.min(MAX_CHUNK);
+    // As for splice: an offset + length past i64::MAX is EINVAL; it can only be end of file.
+    let count = count.min(MAX_CHUNK).min(room_after(*offset));
+    if count == 0 {
+        return Ok(0);
+    }
     retry("sendfile", two(input, output), || {
         sendfile64(output, input, Some(&mut *offset), count)
     })
@@ -43,6 +47,20 @@ mod tests {
         }
         assert_eq!(offset, 50_010);
         assert_eq!(testutil::read_exact(&b, 50_000), &data[10..50_010]);
+    }
+
+    #[test]
+    fn an_offset_at_i64_max_is_end_of_file_not_einval() {
+        let file = testutil::temp_file_with(b"abc");
+        let (a, _b) = testutil::tcp_pair();
+        assert_eq!(
+            sendfile(a.as_fd(), file.as_fd(), &mut { i64::MAX }, 10).unwrap(),
+            0
+        );
+        // Below i64::MAX but past the file system's largest file, sendfile says EOVERFLOW:
+        // callers that know the file's size (the Java side) stop at end of file first.
+        let err = sendfile(a.as_fd(), file.as_fd(), &mut { i64::MAX - 1 }, 10).unwrap_err();
+        assert_eq!(err.errno(), Some(nix::errno::Errno::EOVERFLOW));
     }
 
     #[test]

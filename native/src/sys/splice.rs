@@ -5,7 +5,7 @@ use std::os::fd::BorrowedFd;
 
 use nix::fcntl::{SpliceFFlags, splice as nix_splice, tee as nix_tee, vmsplice as nix_vmsplice};
 
-use super::{MAX_CHUNK, one, retry, two};
+use super::{MAX_CHUNK, one, retry, room_after, two};
 use crate::error::Result;
 
 /// The SPLICE_F_* bits as the Java side passes them (`SpliceFlag` ordinal bits).
@@ -25,7 +25,15 @@ pub fn splice(
     count: usize,
     flags: SpliceFFlags,
 ) -> Result<usize> {
-    let count = count.min(MAX_CHUNK);
+    // The kernel refuses (EINVAL) an offset + length past i64::MAX; no file reaches there,
+    // so reading at such an offset is end of file.
+    let room = in_offset
+        .as_deref()
+        .map_or(usize::MAX, |&off| room_after(off));
+    let count = count.min(MAX_CHUNK).min(room);
+    if count == 0 {
+        return Ok(0);
+    }
     let mut in_offset = in_offset;
     let mut out_offset = out_offset;
     retry("splice", two(input, output), || {
@@ -163,6 +171,24 @@ mod tests {
             0
         );
         drop(sink_r);
+    }
+
+    #[test]
+    fn an_offset_near_i64_max_is_end_of_file_not_einval() {
+        let file = testutil::temp_file_with(b"abc");
+        let (_r, w) = testutil::pipe();
+        for offset in [i64::MAX, i64::MAX - 1, i64::MAX - 4096] {
+            let mut at = offset;
+            let n = splice(
+                file.as_fd(),
+                Some(&mut at),
+                w.as_fd(),
+                None,
+                10,
+                SpliceFFlags::SPLICE_F_NONBLOCK,
+            );
+            assert_eq!(n.unwrap(), 0, "offset {offset}");
+        }
     }
 
     #[test]

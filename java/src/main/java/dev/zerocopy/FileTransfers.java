@@ -321,8 +321,8 @@ final class FileTransfers {
         if (!out.canWrite()) {
             throw new NonWritableChannelException();
         }
-        if (count == 0) {
-            return 0;
+        if (count == 0 || position >= src.size()) {
+            return 0; // at or past end of file, as transferTo (the kernel may say EOVERFLOW)
         }
         boolean blocking = isBlocking(target);
         if (out.canSleep()) {
