@@ -31,7 +31,10 @@ import java.util.Objects;
  * region that never handed out a buffer is unmapped completely at close). Close also sets
  * the limit of every buffer it handed out to 0, so most later use throws
  * {@link IndexOutOfBoundsException} (or {@link java.nio.BufferUnderflowException} /
- * {@link java.nio.BufferOverflowException}). What remains observable: duplicates and
+ * {@link java.nio.BufferOverflowException}); a relative bulk {@code get}/{@code put} that is
+ * running on another thread at the moment of close may instead end with the
+ * {@link IllegalArgumentException} of {@code ByteBuffer.position} ("newPosition &gt; limit"),
+ * after copying bytes that are the file's or the placeholder's zeros. What remains observable: duplicates and
  * slices the caller made keep their own limit; reading through them gives zeros, writing
  * changes only the placeholder (never the file), and a write to a placeholder of a
  * {@link MapMode#READ_ONLY} region is impossible because its buffers are read-only.
