@@ -3,6 +3,8 @@
 # echo round trips by socat and python clients with checksums. Ends with "N passed, N failed".
 set -uo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=lib/free_port.bash
+source "$top/tests/examples/lib/free_port.bash"
 run="$top/examples/run-example.sh"
 work=$(mktemp -d)
 passed=0
@@ -31,7 +33,7 @@ out=$("$run" MmapCopy --from "$work/empty.bin" --to "$work/dst-empty.bin")
 "$run" TransferCopy --from "$work/missing" --to "$work/x" > /dev/null 2>&1
 [ $? -eq 2 ] && ok "TransferCopy: missing source exits 2" || bad "TransferCopy: missing source"
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 "$run" SpliceEcho --listen "127.0.0.1:$port" > "$work/echo.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT

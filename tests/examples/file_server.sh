@@ -4,6 +4,8 @@
 # Usage: tests/examples/file_server.sh [--mode sendfile|nio]. Ends with "N passed, N failed".
 set -uo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=lib/free_port.bash
+source "$top/tests/examples/lib/free_port.bash"
 mode=${2:-sendfile}
 work=$(mktemp -d)
 root="$work/root"
@@ -29,7 +31,7 @@ ln -s "$work/outside/secret.txt" "$root/link-out"
 ln -s "$root/one.bin" "$root/link-in"
 ln -s "$work/outside" "$root/dir-out"
 
-port=$((20000 + RANDOM % 20000))
+port=$(free_port)
 log="$work/server.log"
 "$top/examples/run-example.sh" FileServer --root "$root" --port "$port" --mode "$mode" > "$log" 2>&1 &
 server=$!

@@ -6,6 +6,8 @@
 # the proxy's CPU time are printed. Ends with "N passed, N failed".
 set -uo pipefail
 top="$(cd "$(dirname "$0")/../.." && pwd)"
+# shellcheck source=lib/free_port.bash
+source "$top/tests/examples/lib/free_port.bash"
 run="$top/examples/run-example.sh"
 work=$(mktemp -d)
 mkdir -p "$work/www" "$work/capture"
@@ -16,7 +18,7 @@ ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-port() { echo $((20000 + RANDOM % 30000)); }
+port() { free_port; }
 wait_for() { for _ in $(seq 1 150); do grep -qs "$2" "$1" && return 0; sleep 0.1; done; return 1; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
