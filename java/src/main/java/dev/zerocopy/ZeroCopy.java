@@ -175,9 +175,6 @@ public final class ZeroCopy {
         if (count == 0) {
             return 0;
         }
-        if (inPosition >= 0 && in instanceof FileChannel && inPosition >= ((FileChannel) in).size()) {
-            return -1; // end of file; far past it the kernel would say EINVAL or EOVERFLOW
-        }
         boolean blocking = (bits & SpliceFlag.NONBLOCK.bit) == 0 && isBlocking(in) && isBlocking(out);
         return Pump.splice(src, inPosition, dst, outPosition, count, bits & ~SpliceFlag.NONBLOCK.bit, blocking);
     }
