@@ -192,6 +192,26 @@ final class Endpoint {
         return (flags & Native.NONBLOCKING) == 0;
     }
 
+    /**
+     * The lock that fixes a selectable channel's blocking mode
+     * ({@link SelectableChannel#blockingLock}, which configureBlocking holds); null for other
+     * channels, whose mode cannot change. {@link Pump#locked} holds it around each kernel
+     * call, so a call chosen for a non-blocking descriptor never meets a blocking one and
+     * sleeps with the close lock held: NIO's configureBlocking likewise waits for an
+     * operation in progress.
+     */
+    Object modeLock() {
+        return channel instanceof SelectableChannel ? ((SelectableChannel) channel).blockingLock() : null;
+    }
+
+    /**
+     * Inside {@link Pump#locked}: whether a call waiting for {@code interest} on this
+     * descriptor would sleep now, holding the locks: it can sleep and is not ready.
+     */
+    boolean wouldSleep(int interest) throws IOException {
+        return canSleep() && Native.poll0(fd, interest, 0) == 0;
+    }
+
     /** Inside the lock: the channel was closed by another thread since we started. */
     void ensureOpen() throws AsynchronousCloseException {
         if (!isOpen()) {

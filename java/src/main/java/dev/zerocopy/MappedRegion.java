@@ -445,32 +445,22 @@ public final class MappedRegion implements AutoCloseable {
             checkFileCovers(offset, n);
         }
         boolean blocking = out.isBlocking();
-        boolean socket = out.kind == Native.KIND_SOCKET;
-        boolean mayNotBlock = neverSleeps(out);
         long start = mapping.base + offsetInPage + offset;
         long done = 0;
         try {
             while (done < n) {
                 Endpoint.checkInterrupt(out, null);
-                long want = Math.min(n - done, WRITE_CHUNK);
-                if (!mayNotBlock) {
-                    // A blocking pipe or device: only poll says it will not sleep, and then
-                    // only for PIPE_BUF bytes.
-                    if (blocking) {
-                        out.await(Native.WRITABLE, out, null);
-                    } else if (Native.poll0(out.fd, Native.WRITABLE, 0) == 0) {
-                        break;
-                    }
-                    want = Math.min(want, PIPE_BUF);
+                if (blocking && !neverSleeps(out)) {
+                    out.await(Native.WRITABLE, out, null);
                 }
                 long from = start + done;
-                long bytes = want;
+                long bytes = Math.min(n - done, WRITE_CHUNK);
                 long written;
                 synchronized (mapping) {
                     if (closed) {
                         throw new IllegalStateException("MappedRegion is closed");
                     }
-                    written = Pump.locked(out, out, () -> Native.writeFrom0(out.fd, from, bytes, socket));
+                    written = Pump.locked(out, out, () -> writeWithoutSleeping(out, from, bytes));
                 }
                 if (written > 0) {
                     done += written;
@@ -489,6 +479,22 @@ public final class MappedRegion implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Inside {@link Pump#locked}, where the target's blocking mode cannot change: one write
+     * that returns at once, or WOULD_BLOCK. A pipe or device that can sleep is written only
+     * when poll says it has room, and then at most PIPE_BUF bytes, which that room takes.
+     */
+    private static long writeWithoutSleeping(Endpoint out, long from, long bytes) throws IOException {
+        boolean socket = out.kind == Native.KIND_SOCKET;
+        if (neverSleeps(out)) {
+            return Native.writeFrom0(out.fd, from, bytes, socket);
+        }
+        if (Native.poll0(out.fd, Native.WRITABLE, 0) == 0) {
+            return Native.WOULD_BLOCK;
+        }
+        return Native.writeFrom0(out.fd, from, Math.min(bytes, PIPE_BUF), socket);
     }
 
     /**

@@ -34,12 +34,15 @@ final class Pump {
             while (done < count) {
                 long offset = position + done;
                 long want = count - done;
-                long n = locked(file, out, () -> Native.sendfile0(out.fd, file.fd, offset, want));
+                // sendfile into a blocking socket sleeps until everything is sent, so a target
+                // switched to blocking mode since the caller chose sendfile ends the call.
+                long n = locked(file, out, () -> out.canSleep() ? Native.WOULD_BLOCK
+                        : Native.sendfile0(out.fd, file.fd, offset, want));
                 if (n > 0) {
                     done += n;
                 } else if (n == 0) {
                     break;
-                } else if (!blocking) {
+                } else if (!blocking || out.canSleep()) {
                     break;
                 } else {
                     out.await(Native.WRITABLE, file, out);
@@ -57,9 +60,11 @@ final class Pump {
         long done = 0;
         try {
             while (done < count) {
-                long n = ready(in, Native.READABLE, blocking, in, out) && ready(out, Native.WRITABLE, blocking, in, out)
-                        ? call(in, inPos, out, outPos, count - done, callFlags)
-                        : Native.WOULD_BLOCK;
+                if (blocking) {
+                    awaitIfSleeps(in, Native.READABLE, in, out);
+                    awaitIfSleeps(out, Native.WRITABLE, in, out);
+                }
+                long n = spliceOnce(in, inPos, out, outPos, count - done, callFlags);
                 if (n > 0) {
                     done += n;
                     inPos = advance(inPos, n);
@@ -89,9 +94,10 @@ final class Pump {
         boolean ended = false;
         try {
             while (done < count) {
-                long filled = ready(in, Native.READABLE, blocking, in, out)
-                        ? call(in, inPos, pipe.sink, -1, Math.min(count - done, pipe.capacity), callFlags)
-                        : Native.WOULD_BLOCK;
+                if (blocking) {
+                    awaitIfSleeps(in, Native.READABLE, in, out);
+                }
+                long filled = spliceOnce(in, inPos, pipe.sink, -1, Math.min(count - done, pipe.capacity), callFlags);
                 if (filled == 0) {
                     ended = true;
                     break;
@@ -108,8 +114,8 @@ final class Pump {
                 // The bytes are out of the input now: deliver all of them, waiting if the
                 // output is full even in non-blocking mode (Relay keeps them instead).
                 for (long left = filled; left > 0; ) {
-                    ready(out, Native.WRITABLE, true, in, out);
-                    long n = call(pipe.source, -1, out, outPos, left, callFlags);
+                    awaitIfSleeps(out, Native.WRITABLE, in, out);
+                    long n = spliceOnce(pipe.source, -1, out, outPos, left, callFlags);
                     if (n > 0) {
                         left -= n;
                         done += n;
@@ -132,9 +138,16 @@ final class Pump {
         }
     }
 
-    private static long call(Endpoint in, long inPos, Endpoint out, long outPos, long count, int flags)
+    /**
+     * One splice(2) that cannot sleep (callers pass SPLICE_F_NONBLOCK for the pipe side), or
+     * WOULD_BLOCK: a socket or device in blocking mode sleeps in splice even with the flag,
+     * so it is polled first, inside the locks where its mode cannot change.
+     */
+    static long spliceOnce(Endpoint in, long inPos, Endpoint out, long outPos, long count, int flags)
             throws IOException {
-        return locked(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags));
+        return locked(in, out, () -> in.wouldSleep(Native.READABLE) || out.wouldSleep(Native.WRITABLE)
+                ? Native.WOULD_BLOCK
+                : Native.splice0(in.fd, inPos, out.fd, outPos, count, flags));
     }
 
     interface KernelCall {
@@ -145,31 +158,50 @@ final class Pump {
 
     /**
      * Runs one non-blocking kernel call inside both close locks, after checking that both
-     * channels are still open. Locks are taken in identity-hash order (a global lock breaks
-     * ties), so transfers in opposite directions cannot deadlock.
+     * channels are still open, with the blocking modes of selectable channels fixed (their
+     * {@link Endpoint#modeLock}s are taken first), so the call may ask
+     * {@link Endpoint#canSleep} and trust the answer.
      */
     static long locked(Endpoint a, Endpoint b, KernelCall call) throws IOException {
-        int ha = System.identityHashCode(a.lock);
-        int hb = System.identityHashCode(b.lock);
-        if (a.lock == b.lock) {
-            synchronized (a.lock) {
-                return checkedCall(a, b, call);
+        Object modeA = a.modeLock();
+        Object modeB = b.modeLock();
+        if (modeA == null && modeB == null) {
+            return inOrder(a.lock, b.lock, () -> checkedCall(a, b, call));
+        }
+        return inOrder(modeA, modeB, () -> inOrder(a.lock, b.lock, () -> checkedCall(a, b, call)));
+    }
+
+    /**
+     * Runs {@code call} holding {@code x} and {@code y} (either may be null or both the
+     * same), taken in identity-hash order with a global lock breaking ties, so transfers in
+     * opposite directions cannot deadlock.
+     */
+    private static long inOrder(Object x, Object y, KernelCall call) throws IOException {
+        if (x == null || y == null || x == y) {
+            Object only = x != null ? x : y;
+            if (only == null) {
+                return call.run();
+            }
+            synchronized (only) {
+                return call.run();
             }
         }
-        if (ha == hb) {
+        int hx = System.identityHashCode(x);
+        int hy = System.identityHashCode(y);
+        if (hx == hy) {
             synchronized (TIE) {
-                synchronized (a.lock) {
-                    synchronized (b.lock) {
-                        return checkedCall(a, b, call);
+                synchronized (x) {
+                    synchronized (y) {
+                        return call.run();
                     }
                 }
             }
         }
-        Object first = ha < hb ? a.lock : b.lock;
-        Object second = ha < hb ? b.lock : a.lock;
+        Object first = hx < hy ? x : y;
+        Object second = hx < hy ? y : x;
         synchronized (first) {
             synchronized (second) {
-                return checkedCall(a, b, call);
+                return call.run();
             }
         }
     }
@@ -181,20 +213,14 @@ final class Pump {
     }
 
     /**
-     * Whether a call on {@code endpoint} may go ahead without sleeping in the kernel (splice
-     * on a blocking socket sleeps even with SPLICE_F_NONBLOCK). Descriptors that never sleep
-     * are always ready; others are polled: waited for in blocking mode, checked otherwise.
+     * In blocking mode, outside the locks: waits until a descriptor that can sleep is ready,
+     * so the call that follows does not refuse with WOULD_BLOCK (see {@link #spliceOnce}).
      */
-    private static boolean ready(Endpoint endpoint, int interest, boolean blocking, Endpoint in, Endpoint out)
+    private static void awaitIfSleeps(Endpoint endpoint, int interest, Endpoint in, Endpoint out)
             throws IOException {
-        if (!endpoint.canSleep()) {
-            return true;
-        }
-        if (blocking) {
+        if (endpoint.canSleep()) {
             endpoint.await(interest, in, out);
-            return true;
         }
-        return Native.poll0(endpoint.fd, interest, 0) != 0;
     }
 
     private static long advance(long position, long n) {

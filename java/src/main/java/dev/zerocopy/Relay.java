@@ -168,10 +168,7 @@ public final class Relay implements Closeable {
             while (inPipe == 0 && written < max && !eof) {
                 long want = Math.min(max - written, pipe.capacity);
                 Endpoint sink = pipe.sink;
-                long n = !in.canSleep() || Native.poll0(in.fd, Native.READABLE, 0) != 0
-                        ? Pump.locked(in, sink, () -> Native.splice0(in.fd, -1, sink.fd, -1, want,
-                                SpliceFlag.NONBLOCK.bit | SpliceFlag.MOVE.bit))
-                        : Native.WOULD_BLOCK;
+                long n = Pump.spliceOnce(in, -1, sink, -1, want, SpliceFlag.NONBLOCK.bit | SpliceFlag.MOVE.bit);
                 if (n == 0) {
                     eof = true;
                 } else if (n > 0) {
@@ -195,10 +192,7 @@ public final class Relay implements Closeable {
         Endpoint source = pipe.source;
         while (inPipe > 0) {
             long left = inPipe;
-            long n = !out.canSleep() || Native.poll0(out.fd, Native.WRITABLE, 0) != 0
-                    ? Pump.locked(source, out, () -> Native.splice0(source.fd, -1, out.fd, -1, left,
-                            SpliceFlag.NONBLOCK.bit | SpliceFlag.MOVE.bit))
-                    : Native.WOULD_BLOCK;
+            long n = Pump.spliceOnce(source, -1, out, -1, left, SpliceFlag.NONBLOCK.bit | SpliceFlag.MOVE.bit);
             if (n > 0) {
                 inPipe -= n;
                 written += n;
