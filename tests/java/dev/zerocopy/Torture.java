@@ -27,9 +27,11 @@ import java.util.stream.Stream;
 
 /**
  * The torture mix of issue 8: {@code threads} workers run random operations (transferTo,
- * transferFrom, splice, tee, vmsplice, relay, map) over files, loopback socket pairs and
- * pipes, while a chaos thread closes their channels and interrupts them. Every byte a call
- * reports as moved is checked against the data file (pseudo-random bytes from the seed);
+ * transferFrom, splice, tee, vmsplice, relay, map, and MappedRegion.transferTo while the
+ * mapped file may be truncated) over files, loopback socket pairs and pipes, while a chaos
+ * thread closes their channels, interrupts them and switches their sockets' blocking mode.
+ * Every byte a call reports as moved is checked against the data file (pseudo-random bytes
+ * from the seed);
  * every exception must be an IOException (ClosedChannelException, AsynchronousCloseException,
  * ClosedByInterruptException, EPIPE/ECONNRESET, ...) or, for a region closed under a
  * reader, IllegalStateException. ErrnoException(EBADF) (a descriptor used after its close),
@@ -132,7 +134,7 @@ final class Torture {
                     disturbed = false;
                     Thread.interrupted();
                 }
-                int kind = random.nextInt(8);
+                int kind = random.nextInt(OPS.length);
                 String name = OPS[kind];
                 try {
                     long moved = operate(this, kind);
@@ -161,7 +163,7 @@ final class Torture {
     }
 
     static final String[] OPS = {"transferTo", "transferFrom", "spliceFileSocket", "spliceFilePipe", "tee",
-            "vmsplice", "relay", "map"};
+            "vmsplice", "relay", "map", "regionTransfer"};
 
     void count(String key) {
         outcomes.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
@@ -174,7 +176,8 @@ final class Torture {
         }
         boolean allowed = t instanceof IOException || t instanceof InterruptedException
                 || (op.equals("map") && (t instanceof IllegalStateException || t instanceof IndexOutOfBoundsException
-                        || t instanceof java.nio.BufferUnderflowException));
+                        || t instanceof java.nio.BufferUnderflowException))
+                || (op.equals("regionTransfer") && t instanceof IllegalStateException);
         if (op.equals("map") && t instanceof IllegalArgumentException && String.valueOf(t.getMessage())
                 .startsWith("newPosition > limit")) {
             // Known, reported: a bulk get racing close() (which sets every view's limit to 0)
@@ -212,8 +215,10 @@ final class Torture {
                 return vmsplice(w, r);
             case 6:
                 return relay(w, r);
-            default:
+            case 7:
                 return map(w, r);
+            default:
+                return regionTransfer(w, r);
         }
     }
 
@@ -364,6 +369,104 @@ final class Torture {
         return size;
     }
 
+    /**
+     * MappedRegion.transferTo (after load() now and then) from a mapped copy of a data slice
+     * to a socket or a file, while half the time another thread truncates the file. The call
+     * must end with a count or an IOException, never SIGBUS; what arrived must be the
+     * slice's bytes, except that past the new end of file the rest of its last page may read
+     * as zeros (the kernel clears it on truncate: MappedByteBuffer shows the same).
+     */
+    long regionTransfer(Worker w, Random r) throws Exception {
+        int offset = r.nextInt(DATA - (1 << 20));
+        int size = 1 + r.nextInt(1 << 20);
+        Path copy = Files.createTempFile(dir, "map-", ".bin");
+        w.track(() -> Files.deleteIfExists(copy));
+        Files.write(copy, Arrays.copyOfRange(data, offset, offset + size));
+        FileChannel file = w.track(FileChannel.open(copy, StandardOpenOption.READ));
+        int newSize = r.nextBoolean() ? r.nextInt(size + 1) : -1;
+        int from = r.nextInt(size);
+        long count = r.nextInt(8) == 0 ? Long.MAX_VALUE : 1 + r.nextInt(size);
+        long expected = Math.min(count, size - from);
+        boolean load = r.nextInt(4) == 0;
+        boolean toSocket = r.nextBoolean();
+        boolean blocking = r.nextInt(4) != 0;
+        int delayNanos = r.nextInt(300_000);
+        SocketChannel[] pair = toSocket ? socketPair(w) : null;
+        w.arm();
+        MappedRegion region = ZeroCopy.map(file, FileChannel.MapMode.READ_ONLY, 0, size);
+        w.track(region::close);
+        Future<?> cut = newSize < 0 ? null : TestSupport.async(() -> {
+            java.util.concurrent.locks.LockSupport.parkNanos(delayNanos);
+            try (FileChannel writer = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+                writer.truncate(newSize);
+            } catch (java.nio.file.NoSuchFileException e) {
+                // chaos "closed" the copy's cleanup hook: the file is gone, nothing to cut
+            }
+            return null;
+        });
+        try {
+            if (load) {
+                region.load();
+            }
+            if (toSocket) {
+                pair[0].configureBlocking(blocking);
+                Future<Received> rx = receive(pair[1]);
+                long moved = -2;
+                try {
+                    moved = region.transferTo(from, count, pair[0]);
+                    checkRegionCount(w, moved, expected, newSize < 0 && blocking);
+                } finally {
+                    pair[0].close();
+                    Received got = await(rx);
+                    if (got != null) {
+                        checkTruncatedSlice(got.bytes, got.bytes.length, offset, from, newSize);
+                        if (moved >= 0 && got.eof && got.bytes.length != moved) {
+                            throw new ModelError("regionTransfer: call reported " + moved + " bytes, receiver got "
+                                    + got.bytes.length);
+                        }
+                    }
+                }
+                return moved;
+            }
+            Path target = Files.createTempFile(dir, "mapped-to-", ".bin");
+            w.track(() -> Files.deleteIfExists(target));
+            FileChannel out = w.track(FileChannel.open(target, StandardOpenOption.WRITE));
+            long moved = region.transferTo(from, count, out);
+            checkRegionCount(w, moved, expected, newSize < 0);
+            byte[] written = Files.readAllBytes(target);
+            if (written.length != moved && !w.disturbed()) {
+                throw new ModelError("regionTransfer: reported " + moved + " bytes, the file has " + written.length);
+            }
+            checkTruncatedSlice(written, (int) Math.min(moved, written.length), offset, from, newSize);
+            return moved;
+        } finally {
+            if (cut != null) {
+                await(cut);
+            }
+        }
+    }
+
+    private static void checkRegionCount(Worker w, long moved, long expected, boolean complete) {
+        if (moved > expected || moved < 0 || (complete && moved != expected && !w.disturbed())) {
+            throw new ModelError("regionTransfer moved " + moved + " of " + expected);
+        }
+    }
+
+    /**
+     * bytes[0, n) came from the mapped copy of data[offset, ...) starting at {@code from};
+     * at file positions past {@code newSize} (if the file was cut) zeros are allowed too.
+     */
+    void checkTruncatedSlice(byte[] bytes, int n, int offset, int from, int newSize) {
+        for (int i = 0; i < n; i++) {
+            long p = (long) from + i;
+            byte want = data[offset + (int) p];
+            if (bytes[i] != want && !(newSize >= 0 && p >= newSize && bytes[i] == 0)) {
+                throw new ModelError("regionTransfer: byte " + p + " of the mapped copy is " + bytes[i] + ", not "
+                        + want + " (file cut to " + newSize + ")");
+            }
+        }
+    }
+
     /** Reads {@code moved} bytes from the pipe and compares them with data[offset...]. */
     long readBack(KernelPipe pipe, long moved, int offset, String op) throws IOException {
         if (moved <= 0) {
@@ -440,7 +543,7 @@ final class Torture {
     }
 
     /** The receiver's result; null if this thread was interrupted while waiting. */
-    static Received await(Future<Received> rx) throws Exception {
+    static <T> T await(Future<T> rx) throws Exception {
         for (int attempt = 0; ; attempt++) {
             try {
                 return rx.get(30, TimeUnit.SECONDS);
@@ -464,7 +567,29 @@ final class Torture {
                 return;
             }
             Object[] targets = live.keySet().toArray();
-            if (random.nextInt(4) == 0) {
+            int action = random.nextInt(8);
+            if (action == 0 && targets.length > 0) {
+                Object target = targets[random.nextInt(targets.length)];
+                Worker owner = live.get(target);
+                if (!(target instanceof SocketChannel) || owner == null) {
+                    continue;
+                }
+                synchronized (owner) {
+                    if (!owner.armed) {
+                        continue;
+                    }
+                    owner.disturbed = true;
+                }
+                // Outside the owner's monitor: configureBlocking waits for an operation in
+                // progress on the channel, as NIO's does.
+                try {
+                    SocketChannel socket = (SocketChannel) target;
+                    socket.configureBlocking(!socket.isBlocking());
+                    count("chaos mode switch");
+                } catch (IOException | RuntimeException e) {
+                    // closed meanwhile
+                }
+            } else if (action < 3) {
                 Worker victim = workers.get(random.nextInt(workers.size()));
                 synchronized (victim) {
                     if (!victim.armed) {
@@ -516,8 +641,10 @@ final class Torture {
         int fdBaseline = TestSupport.openDescriptors();
         List<String> fdsBefore = descriptorTargets();
         int mapsBaseline = mapsLines();
-        System.out.printf("torture: seed %d, %d threads, %d ms; fds %d, maps %d lines at start%n",
-                seed, threads, millis, fdBaseline, mapsBaseline);
+        long rssBaseline = rssKiB();
+        long heapBaseline = heapCommittedKiB();
+        System.out.printf("torture: seed %d, %d threads, %d ms; fds %d, maps %d lines, rss %d KiB at start%n",
+                seed, threads, millis, fdBaseline, mapsBaseline, rssBaseline);
 
         for (int i = 0; i < threads; i++) {
             workers.add(new Worker(i));
@@ -526,6 +653,9 @@ final class Torture {
         Thread chaos = new Thread(() -> chaos(new Random(seed ^ 0x5DEECE66DL)), "torture-chaos");
         chaos.setDaemon(true);
         chaos.start();
+        Thread progress = new Thread(this::reportProgress, "torture-progress");
+        progress.setDaemon(true);
+        progress.start();
         long joinBy = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis) + TimeUnit.SECONDS.toNanos(60);
         for (Worker w : workers) {
             w.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(joinBy - System.nanoTime())));
@@ -534,6 +664,7 @@ final class Torture {
             }
         }
         chaos.join(5000);
+        progress.interrupt();
 
         Relay.closeIdlePipes();
         if (Relay.pipesInUse() != 0) {
@@ -570,10 +701,41 @@ final class Torture {
             failures.add("maps: " + maps + " lines after the run, " + mapsBaseline + " before (tolerance "
                     + mapsTolerance + ")");
         }
-        System.out.printf("torture: %d operations, %d bytes verified, fds %d -> %d, maps %d -> %d, rss %d KiB%n",
-                operations.get(), bytesVerified.get(), fdBaseline, fds, mapsBaseline, maps, rssKiB());
+        // RSS may grow with the Java heap (up to -Xmx) and the JIT; beyond that, 256 MiB of
+        // native growth would mean leaked direct buffers, pipes' pages or mappings.
+        long rss = rssKiB();
+        long rssBound = rssBaseline + Math.max(0, heapCommittedKiB() - heapBaseline) + RSS_NATIVE_SLACK_KIB;
+        if (rss > rssBound) {
+            failures.add("rss: " + rss + " KiB after the run, " + rssBaseline + " KiB before; bound " + rssBound
+                    + " KiB (heap growth + " + RSS_NATIVE_SLACK_KIB + " KiB)");
+        }
+        System.out.printf("torture: %d operations, %d bytes verified, fds %d -> %d, maps %d -> %d, "
+                + "rss %d -> %d KiB (bound %d)%n", operations.get(), bytesVerified.get(), fdBaseline, fds,
+                mapsBaseline, maps, rssBaseline, rss, rssBound);
         System.out.println("torture: outcomes " + new TreeMap<>(outcomes));
         return failures;
+    }
+
+    private static final long RSS_NATIVE_SLACK_KIB = 256 * 1024;
+
+    /** A line a minute on long runs (the soak): operations, bytes, failures, fds, rss. */
+    private void reportProgress() {
+        long start = System.nanoTime();
+        try {
+            while (true) {
+                Thread.sleep(60_000);
+                System.out.printf("torture: %d s: %d operations, %d bytes verified, %d failures, fds %d, "
+                        + "rss %d KiB%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
+                        operations.get(), bytesVerified.get(), failures.size(), TestSupport.openDescriptors(),
+                        rssKiB());
+            }
+        } catch (InterruptedException | IOException e) {
+            // the run ended
+        }
+    }
+
+    static long heapCommittedKiB() {
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
     }
 
     /** GC so the Cleaner unmaps released regions, then give the cleaner thread a moment. */
