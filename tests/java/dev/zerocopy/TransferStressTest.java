@@ -100,7 +100,7 @@ class TransferStressTest {
     }
 
     /** Fills the library's idle pipe pool, so pooled pipes count in the baseline. */
-    static void warmPipePool() {
+    static void warmPipePool() throws ErrnoException {
         NativeLibrary.ensureAvailable();
         List<OwnedPipe> pipes = new ArrayList<>();
         for (int i = 0; i < 64; i++) {

@@ -26,7 +26,8 @@ import java.util.Objects;
  * socket: sendfile, splice; file -> blocking socket or pipe: splice (a blocking sendfile could
  * sleep holding the close lock). transferFrom file -> file: copy_file_range, splice, copy
  * loop; socket or pipe -> file: splice; anything else: a loop that never reads more than
- * {@code count} from the source.
+ * {@code count} from the source. Where the library's pipe cannot be created (EMFILE, ENFILE)
+ * the call copies through a buffer, as NIO would have without needing a descriptor.
  */
 final class FileTransfers {
     /** The JDK's buffer size for its read/write loops (FileChannelImpl.TRANSFER_SIZE). */
@@ -122,10 +123,11 @@ final class FileTransfers {
         try {
             return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
         } catch (ErrnoException e) {
-            if (!e.refused()) {
+            if (!e.refused() && !OwnedPipe.outOfDescriptors(e)) {
                 throw e;
             }
         }
+        // No pipe to splice through (out of descriptors): NIO needs none here, so copy.
         return readToTarget(src, position, count, target);
     }
 
@@ -235,7 +237,8 @@ final class FileTransfers {
             try {
                 return Math.max(0, Pump.splice(in, -1, out, position, count, 0, blocking));
             } catch (ErrnoException e) {
-                if (!e.refused()) {
+                // Out of descriptors for the library's pipe: NIO's read loop needs none.
+                if (!e.refused() && !OwnedPipe.outOfDescriptors(e)) {
                     throw e;
                 }
             }

@@ -41,7 +41,8 @@ final class Native {
 
     static native int poll0(int fd, int interest, int timeoutMillis);
 
-    static native long pipe0(int capacity);
+    /** pipe2(2); EMFILE and ENFILE come as {@link ErrnoException}. */
+    static native long pipe0(int capacity) throws ErrnoException;
 
     static native int pipeCapacity0(int fd);
 

@@ -18,6 +18,12 @@ final class OwnedPipe {
     private static final ArrayDeque<OwnedPipe> IDLE = new ArrayDeque<>();
     private static int maxPipes = Math.max(0, Integer.getInteger("zerocopy.pipe.max", 256));
     private static int pipeSize = Math.max(0, Integer.getInteger("zerocopy.pipe.size", 1 << 20));
+    /**
+     * What new pipes ask F_SETPIPE_SZ for: {@link #pipeSize} capped at pipe-max-size, since
+     * the kernel refuses anything above it (without CAP_SYS_RESOURCE) and the pipe would
+     * then keep its 64 KiB instead of the largest size allowed.
+     */
+    private static int pipeRequest = capped(pipeSize);
     private static int leased;
     private static int peakLeased;
     private static long fallbacks;
@@ -36,19 +42,40 @@ final class OwnedPipe {
         this.requestedSize = requestedSize;
     }
 
-    /** A pipe for one splice call: always succeeds (the call must move its bytes), counted. */
-    static OwnedPipe acquire() {
-        OwnedPipe pipe = lease(true);
-        return pipe;
+    private static final int ENFILE = 23;
+    private static final int EMFILE = 24;
+
+    /** A pipe for one splice call: never refused by the cap (the call must move its bytes), counted. */
+    static OwnedPipe acquire() throws ErrnoException {
+        return lease(true);
     }
 
-    /** A pipe for a relay, or null when {@link #maxPipes()} pipes exist and none is idle. */
-    static OwnedPipe tryAcquire() {
-        return lease(false);
+    /**
+     * A pipe for a relay, or null when {@link #maxPipes()} pipes exist and none is idle, or
+     * the process or system is out of descriptors (the relay then copies, as HAProxy does).
+     */
+    static OwnedPipe tryAcquire() throws ErrnoException {
+        try {
+            return lease(false);
+        } catch (ErrnoException e) {
+            if (!outOfDescriptors(e)) {
+                throw e;
+            }
+            synchronized (POOL) {
+                fallbacks++;
+            }
+            return null;
+        }
     }
 
-    private static OwnedPipe lease(boolean always) {
+    /** EMFILE or ENFILE: no descriptor for a new pipe; a caller with a copy path uses it. */
+    static boolean outOfDescriptors(ErrnoException e) {
+        return e.errno() == EMFILE || e.errno() == ENFILE;
+    }
+
+    private static OwnedPipe lease(boolean always) throws ErrnoException {
         int size;
+        int request;
         synchronized (POOL) {
             OwnedPipe idle = IDLE.poll();
             if (idle == null && !always && leased >= maxPipes) {
@@ -62,17 +89,28 @@ final class OwnedPipe {
                 return idle;
             }
             size = pipeSize;
+            request = pipeRequest;
         }
+        // Whatever ends this block early (EMFILE from pipe2, a failing F_GETPIPE_SZ) gives the
+        // lease back, or the pool would count a pipe that does not exist, for good.
+        boolean created = false;
+        long fds = -1;
         try {
-            long fds = Native.pipe0(size);
+            fds = Native.pipe0(request);
             OwnedPipe pipe = new OwnedPipe((int) (fds >>> 32), (int) fds, size);
             pipe.isLeased = true;
+            created = true;
             return pipe;
-        } catch (RuntimeException | Error e) {
-            synchronized (POOL) {
-                leased--;
+        } finally {
+            if (!created) {
+                synchronized (POOL) {
+                    leased--;
+                }
+                if (fds != -1) {
+                    Native.close0((int) (fds >>> 32));
+                    Native.close0((int) fds);
+                }
             }
-            throw e;
         }
     }
 
@@ -112,11 +150,17 @@ final class OwnedPipe {
         if (max < 0 || size < 0) {
             throw new IllegalArgumentException("maxPipes " + max + " and pipeSize " + size + " must not be negative");
         }
+        int request = capped(size);
         synchronized (POOL) {
             maxPipes = max;
             pipeSize = size;
+            pipeRequest = request;
         }
         closeIdle();
+    }
+
+    private static int capped(int size) {
+        return (int) Math.min(size, KernelPipe.pipeMaxSize());
     }
 
     /** Closes every idle pipe; returns how many. */

@@ -30,8 +30,9 @@ import java.nio.channels.SocketChannel;
  *
  * <p><b>Pipes</b> come from a pool shared by the library, capped like HAProxy's
  * {@code maxpipes}: a relay holds a pipe only while bytes are in flight, so idle relays
- * hold no descriptors. When the cap is reached a relay copies through a direct buffer
- * instead (same results, one copy more); {@link #copyFallbacks()} counts those occasions.
+ * hold no descriptors. When the cap is reached, or the process is out of descriptors
+ * (EMFILE, ENFILE) for a new pipe, a relay copies through a direct buffer instead (same
+ * results, one copy more); {@link #copyFallbacks()} counts those occasions.
  * Configure with {@link #configurePipes(int, int)} or the system properties
  * {@code zerocopy.pipe.max} (pipes, default 256) and {@code zerocopy.pipe.size} (bytes per
  * pipe, default 1 MiB; the kernel limit is /proc/sys/fs/pipe-max-size).
@@ -363,7 +364,10 @@ public final class Relay implements Closeable {
         return OwnedPipe.takePeakLeased();
     }
 
-    /** How many times a relay found the pool at its cap and copied through a buffer instead. */
+    /**
+     * How many times a relay found the pool at its cap, or no descriptor for a new pipe, and
+     * copied through a buffer instead.
+     */
     public static long copyFallbacks() {
         return OwnedPipe.fallbacks();
     }
