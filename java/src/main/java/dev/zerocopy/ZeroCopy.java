@@ -73,6 +73,11 @@ public final class ZeroCopy {
      * <p>With {@code src} in blocking mode the call returns when {@code count} bytes moved
      * or {@code src} reached end of stream; in non-blocking mode it moves what is ready.
      *
+     * <p>If writing {@code dst} fails (ENOSPC, EIO, ...), bytes already taken from a socket or
+     * pipe but not written are lost, as the contents of NIO's buffer are: here up to one
+     * library pipe (1 MiB by default, {@code zerocopy.pipe.size}) instead of NIO's 8 KiB.
+     * The count returned, or the exception when nothing was written, is exact.
+     *
      * @return the number of bytes transferred, possibly zero
      * @throws ClosedChannelException if either channel is closed
      * @throws NonReadableChannelException if {@code src} is a FileChannel not open for reading
