@@ -18,6 +18,9 @@ pub mod poll;
 pub mod sendfile;
 pub mod splice;
 
+#[cfg(test)]
+mod properties;
+
 /// Runs one system call, repeating it while it fails with EINTR, and names the failure.
 pub(crate) fn retry<T>(
     op: &'static str,
