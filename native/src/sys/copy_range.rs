@@ -10,7 +10,10 @@ use crate::error::Result;
 /// Copies up to `count` bytes from `input` to `output`. `in_offset`/`out_offset`: `Some`
 /// reads or writes at that offset and advances it (the file position is not used or
 /// changed), `None` uses and advances the descriptor's own file position.
-/// Returns 0 when the input is at end of file (or `count` is 0). One kernel call.
+/// Returns 0 when the input is at end of file, or at once when `count` is 0 (the kernel
+/// would still check the offsets then, unlike splice and sendfile here). One kernel call.
+/// A negative offset is EOVERFLOW or EINVAL, depending on the kernel; an output offset
+/// past the file system's largest file is EFBIG.
 ///
 /// The kernel refuses with EXDEV (different file systems before 5.19 and some since),
 /// EINVAL (not regular files, overlapping ranges in one file, an O_APPEND output),
@@ -24,6 +27,9 @@ pub fn copy_file_range(
     count: usize,
 ) -> Result<usize> {
     let count = count.min(MAX_CHUNK);
+    if count == 0 {
+        return Ok(0);
+    }
     let mut in_offset = in_offset;
     let mut out_offset = out_offset;
     retry("copy_file_range", two(input, output), || {
@@ -109,6 +115,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn a_count_of_zero_is_zero_whatever_the_offsets() {
+        let input = testutil::temp_file_with(b"abc");
+        let output = testutil::temp_file_with(b"");
+        for (from, to) in [(0, -1), (-1, 0), (i64::MIN, i64::MIN), (3, 0)] {
+            let (mut at_in, mut at_out) = (from, to);
+            let n = copy_file_range(
+                input.as_fd(),
+                Some(&mut at_in),
+                output.as_fd(),
+                Some(&mut at_out),
+                0,
+            );
+            assert_eq!(n.unwrap(), 0, "offsets {from}, {to}");
+            assert_eq!((at_in, at_out), (from, to));
+        }
     }
 
     #[test]

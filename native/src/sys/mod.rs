@@ -18,6 +18,9 @@ pub mod poll;
 pub mod sendfile;
 pub mod splice;
 
+#[cfg(test)]
+mod properties;
+
 /// Runs one system call, repeating it while it fails with EINTR, and names the failure.
 pub(crate) fn retry<T>(
     op: &'static str,
@@ -41,8 +44,9 @@ pub(crate) fn two(from: BorrowedFd<'_>, to: BorrowedFd<'_>) -> Fds {
     Fds::Two(from.as_raw_fd(), to.as_raw_fd())
 }
 
-/// How many bytes fit between `offset` and i64::MAX (0 for a negative offset, which the
-/// callers never pass): the kernel rejects an offset + length beyond it with EINVAL.
+/// How many bytes fit between `offset` and i64::MAX: the kernel rejects an offset + length
+/// beyond it with EINVAL. A negative offset (the callers never pass one) counts as 0, so
+/// the clamp leaves it to the kernel's EINVAL rather than turning it into end of file.
 pub(crate) fn room_after(offset: i64) -> usize {
     usize::try_from(i64::MAX.saturating_sub(offset.max(0))).unwrap_or(usize::MAX)
 }
@@ -50,6 +54,45 @@ pub(crate) fn room_after(offset: i64) -> usize {
 /// The most one kernel transfer call moves (Linux's MAX_RW_COUNT); asking for more is
 /// allowed but pointless, so callers clamp to it.
 pub const MAX_CHUNK: usize = 0x7fff_f000;
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use nix::errno::Errno;
+
+    use super::*;
+
+    #[test]
+    fn room_after_counts_a_negative_offset_as_zero() {
+        assert_eq!(room_after(0), i64::MAX as usize);
+        assert_eq!(room_after(-1), room_after(0));
+        assert_eq!(room_after(i64::MIN), room_after(0));
+        assert_eq!(room_after(i64::MAX - 5), 5);
+        assert_eq!(room_after(i64::MAX), 0);
+    }
+
+    #[test]
+    fn a_negative_offset_is_einval_not_end_of_file() {
+        let file = testutil::temp_file_with(b"abc");
+        let (a, _b) = testutil::tcp_pair();
+        let (_r, w) = testutil::pipe();
+        for offset in [-1, i64::MIN] {
+            let err = sendfile::sendfile(a.as_fd(), file.as_fd(), &mut { offset }, 3).unwrap_err();
+            assert_eq!(err.errno(), Some(Errno::EINVAL), "sendfile at {offset}");
+            let err = splice::splice(
+                file.as_fd(),
+                Some(&mut { offset }),
+                w.as_fd(),
+                None,
+                3,
+                nix::fcntl::SpliceFFlags::SPLICE_F_NONBLOCK,
+            )
+            .unwrap_err();
+            assert_eq!(err.errno(), Some(Errno::EINVAL), "splice at {offset}");
+        }
+    }
+}
 
 #[cfg(test)]
 pub(crate) mod testutil {
