@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CI's short run of {@link Torture}: 8 threads, 20 s (-Dzerocopy.torture.seconds), a seed
+ * CI's run of {@link Torture}: 8 threads, 60 s (-Dzerocopy.torture.seconds), a seed
  * printed for replay (-Dzerocopy.torture.seed).
  */
 class TortureTest {
@@ -19,7 +19,7 @@ class TortureTest {
     void randomOperationsUnderClosesAndInterruptsMoveOnlyCorrectBytesAndLeakNothing() throws Exception {
         long seed = Long.getLong("zerocopy.torture.seed", System.nanoTime());
         int threads = Integer.getInteger("zerocopy.torture.threads", 8);
-        long seconds = Long.getLong("zerocopy.torture.seconds", 20);
+        long seconds = Long.getLong("zerocopy.torture.seconds", 60);
         List<String> failures = new Torture(seed, threads, seconds * 1000, dir).run();
         assertTrue(failures.isEmpty(), "seed " + seed + ": " + failures.size() + " failures:\n"
                 + String.join("\n", failures.subList(0, Math.min(20, failures.size()))));
