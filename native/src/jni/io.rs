@@ -21,6 +21,11 @@ pub extern "system" fn Java_dev_zerocopy_Native_describe0<'local>(
         .resolve::<ThrowJava>()
 }
 
+/// `Native.IN_MAY_SLEEP` / `OUT_MAY_SLEEP`: bits above SPLICE_F_* in `flags` asking that the
+/// input / output be made non-blocking for the call (see `sys::fd::nonblocking_during`).
+const IN_MAY_SLEEP: jint = 1 << 16;
+const OUT_MAY_SLEEP: jint = 1 << 17;
+
 /// `static native long splice0(int in, long inOffset, int out, long outOffset, long count, int flags)`:
 /// an offset of -1 means "the descriptor's own position". Returns bytes moved, 0 at end of
 /// stream, `WOULD_BLOCK` for EAGAIN.
@@ -38,14 +43,24 @@ pub extern "system" fn Java_dev_zerocopy_Native_splice0<'local>(
     env.with_env(|_| -> Result<jlong> {
         let (input, output) = (borrow("splice", fd_in)?, borrow("splice", fd_out)?);
         let (mut in_pos, mut out_pos) = (in_offset, out_offset);
-        let moved = sys::splice::splice(
-            input,
-            (in_offset >= 0).then_some(&mut in_pos),
-            output,
-            (out_offset >= 0).then_some(&mut out_pos),
-            to_usize("count", count)?,
-            sys::splice::flags_from_bits(flags),
-        );
+        let count = to_usize("count", count)?;
+        let mut sleepers = Vec::new(); // allocates only for a descriptor that may sleep
+        if flags & IN_MAY_SLEEP != 0 {
+            sleepers.push(input);
+        }
+        if flags & OUT_MAY_SLEEP != 0 {
+            sleepers.push(output);
+        }
+        let moved = sys::fd::nonblocking_during(&sleepers, || {
+            sys::splice::splice(
+                input,
+                (in_offset >= 0).then_some(&mut in_pos),
+                output,
+                (out_offset >= 0).then_some(&mut out_pos),
+                count,
+                sys::splice::flags_from_bits(flags),
+            )
+        });
         count_or_would_block(moved)
     })
     .resolve::<ThrowJava>()

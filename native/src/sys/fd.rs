@@ -53,6 +53,50 @@ pub fn describe(fd: BorrowedFd<'_>) -> Result<i32> {
     Ok(bits)
 }
 
+/// Runs `call` with O_NONBLOCK set on each of `fds` that lacks it, then clears it again.
+///
+/// For a socket in blocking mode, SPLICE_F_NONBLOCK covers only the pipe side: splice still
+/// sleeps in the socket (no data to read; or, writing, until every byte is queued, however
+/// little room poll reported), and the caller holds the channel's close lock. The flag lives
+/// on the open file description, so another thread's blocking read or write on it may see
+/// EAGAIN meanwhile; the JDK's blocking channels poll and retry on EAGAIN (JDK 21+ keeps the
+/// flag set on blocking channels for virtual threads).
+pub fn nonblocking_during<T>(
+    fds: &[BorrowedFd<'_>],
+    call: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let mut restore = Vec::with_capacity(fds.len());
+    let mut result = Ok(());
+    for &fd in fds {
+        match retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_GETFL)) {
+            Ok(bits) => {
+                let flags = OFlag::from_bits_truncate(bits);
+                if !flags.contains(OFlag::O_NONBLOCK) {
+                    result = set_flags(fd, flags | OFlag::O_NONBLOCK);
+                    if result.is_err() {
+                        break;
+                    }
+                    restore.push((fd, flags));
+                }
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let outcome = result.and_then(|()| call());
+    for (fd, flags) in restore {
+        // A descriptor left non-blocking would surprise its owner more than a lost count.
+        set_flags(fd, flags)?;
+    }
+    outcome
+}
+
+fn set_flags(fd: BorrowedFd<'_>, flags: OFlag) -> Result<()> {
+    retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_SETFL(flags))).map(drop)
+}
+
 pub const CAN_READ: i32 = 0x10;
 pub const CAN_WRITE: i32 = 0x20;
 pub const NONBLOCKING: i32 = 0x40;
@@ -75,6 +119,57 @@ mod tests {
         assert_eq!(kind(a.as_fd()).unwrap(), Kind::Socket);
         let null = std::fs::File::open("/dev/null").unwrap();
         assert_eq!(kind(null.as_fd()).unwrap(), Kind::Other);
+    }
+
+    #[test]
+    fn a_blocking_socket_is_non_blocking_only_during_the_call() {
+        let (a, _b) = testutil::tcp_pair();
+        let (_r, w) = testutil::pipe();
+        let nonblock = nix::fcntl::SpliceFFlags::SPLICE_F_NONBLOCK;
+        // Nothing to read: without the wrapper this splice would sleep until data came.
+        let err = nonblocking_during(&[a.as_fd()], || {
+            crate::sys::splice::splice(a.as_fd(), None, w.as_fd(), None, 4096, nonblock)
+        })
+        .unwrap_err();
+        assert_eq!(err.errno(), Some(nix::errno::Errno::EAGAIN));
+        assert_eq!(
+            describe(a.as_fd()).unwrap() & NONBLOCKING,
+            0,
+            "flag cleared again"
+        );
+        a.set_nonblocking(true).unwrap();
+        nonblocking_during(&[a.as_fd()], || Ok(())).unwrap();
+        assert_ne!(
+            describe(a.as_fd()).unwrap() & NONBLOCKING,
+            0,
+            "a non-blocking socket stays so"
+        );
+    }
+
+    #[test]
+    fn splice_into_a_blocking_socket_with_little_room_stops_instead_of_sleeping() {
+        use nix::sys::socket::{setsockopt, sockopt};
+        let (a, b) = testutil::tcp_pair();
+        setsockopt(&a, sockopt::SndBuf, &4096).unwrap();
+        setsockopt(&b, sockopt::RcvBuf, &4096).unwrap();
+        let (r, w) = testutil::pipe();
+        let queued = 65536;
+        nix::unistd::write(&w, &vec![7u8; queued]).unwrap();
+        let nonblock = nix::fcntl::SpliceFFlags::SPLICE_F_NONBLOCK;
+        let mut moved = 0;
+        // The peer never reads: a blocking splice of the pipe would sleep once the small
+        // buffers are full, poll having said "writable" before.
+        let stopped = loop {
+            match nonblocking_during(&[a.as_fd()], || {
+                crate::sys::splice::splice(r.as_fd(), None, a.as_fd(), None, queued, nonblock)
+            }) {
+                Ok(n) => moved += n,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(stopped.errno(), Some(nix::errno::Errno::EAGAIN));
+        assert!(moved > 0 && moved < queued, "moved {moved} of {queued}");
+        assert_eq!(describe(a.as_fd()).unwrap() & NONBLOCKING, 0);
     }
 
     #[test]

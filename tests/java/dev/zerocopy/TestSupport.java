@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -148,6 +150,34 @@ final class TestSupport {
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** This process's descriptors as "number->target" (socket:[inode], a path, ...). */
+    static List<String> descriptorTargets() throws IOException {
+        List<String> targets = new ArrayList<>();
+        try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    targets.add(fd.getFileName() + "->" + Files.readSymbolicLink(fd));
+                } catch (IOException e) {
+                    // the listing's own descriptor, gone already
+                }
+            }
+        }
+        return targets;
+    }
+
+    /**
+     * Fails if a descriptor exists now that did not in {@code before} (same number and
+     * target). Descriptors may also have gone: an earlier test's unclosed channel can be
+     * closed by the GC at any time, so comparing counts would fail for no leak of ours.
+     */
+    static void assertNoNewDescriptors(List<String> before, String what) throws IOException {
+        List<String> added = descriptorTargets();
+        added.removeAll(before);
+        if (!added.isEmpty()) {
+            throw new AssertionError(what + ": descriptors opened and not closed: " + added);
         }
     }
 

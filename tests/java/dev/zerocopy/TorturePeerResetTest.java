@@ -57,8 +57,7 @@ class TorturePeerResetTest {
         Files.write(file, data);
         ZeroCopy.pipe(4096).close(); // the library loaded (its jar stays open) before the baseline
         Relay.closeIdlePipes();
-        int fdsBefore = TestSupport.openDescriptors();
-        java.util.List<String> targetsBefore = Torture.descriptorTargets();
+        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
         SocketChannel[] pair = TestSupport.socketPair();
         try (FileChannel src = FileChannel.open(file, StandardOpenOption.READ);
                 SocketChannel out = pair[0]) {
@@ -85,9 +84,7 @@ class TorturePeerResetTest {
         provesTheProcessStillWorks(file, data);
         assertEquals(0, Relay.pipesInUse(), "library pipes still in use after the reset");
         Relay.closeIdlePipes(); // the pool may keep the pipe the transfer used: not a leak
-        java.util.List<String> added = Torture.descriptorTargets();
-        added.removeAll(targetsBefore);
-        assertEquals(fdsBefore, TestSupport.openDescriptors(), "descriptors after the reset; new: " + added);
+        TestSupport.assertNoNewDescriptors(fdsBefore, "after the reset");
     }
 
     @Test

@@ -18,7 +18,9 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,6 +142,41 @@ class TransferCloseTest {
                     target[0].close();
                     target[1].close();
                 }
+            }
+        }
+    }
+
+    /**
+     * A blocking socket with a small send buffer: poll says writable while far less room is
+     * free than the library pipe holds, and a blocking send of the rest would sleep in the
+     * kernel holding the close lock. Close must still end the transfer.
+     */
+    @Test
+    void closingASmallBufferedSocketTargetOfABlockedTransferToReturnsTheCountMoved() throws Exception {
+        for (int sendBuffer : new int[] {4096, 65536}) {
+            try (FileChannel file = bigFile()) {
+                SocketChannel[] pair = TestSupport.socketPair();
+                pair[0].setOption(java.net.StandardSocketOptions.SO_SNDBUF, sendBuffer);
+                pair[1].setOption(java.net.StandardSocketOptions.SO_RCVBUF, sendBuffer);
+                Thread[] t = new Thread[1];
+                Ending ending = start(() -> ZeroCopy.transferTo(file, 0, Long.MAX_VALUE, pair[0]), t);
+                awaitBlocked(t[0]);
+                long closedAt = System.nanoTime();
+                Future<Void> closing = TestSupport.async(() -> {
+                    pair[0].close();
+                    return null;
+                });
+                try {
+                    closing.get(10, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    pair[1].close(); // wakes a send sleeping in the kernel: the test reports, not hangs
+                    fail("SO_SNDBUF " + sendBuffer + ": close() waited 10 s for a send sleeping in the kernel");
+                }
+                assertEndsWithinASecond(t[0], ending, closedAt);
+                assertEquals(null, ending.thrown, "SO_SNDBUF " + sendBuffer);
+                assertTrue(ending.result > 0, "SO_SNDBUF " + sendBuffer + ": bytes moved before the close: "
+                        + ending.result);
+                pair[1].close();
             }
         }
     }

@@ -204,14 +204,6 @@ final class Endpoint {
         return channel instanceof SelectableChannel ? ((SelectableChannel) channel).blockingLock() : null;
     }
 
-    /**
-     * Inside {@link Pump#locked}: whether a call waiting for {@code interest} on this
-     * descriptor would sleep now, holding the locks: it can sleep and is not ready.
-     */
-    boolean wouldSleep(int interest) throws IOException {
-        return canSleep() && Native.poll0(fd, interest, 0) == 0;
-    }
-
     /** Inside the lock: the channel was closed by another thread since we started. */
     void ensureOpen() throws AsynchronousCloseException {
         if (!isOpen()) {

@@ -35,6 +35,13 @@ final class Native {
 
     static native int describe0(int fd);
 
+    /**
+     * splice0 flag bits above SPLICE_F_*: make the input / output non-blocking for the call
+     * (a socket in blocking mode sleeps in splice even with SPLICE_F_NONBLOCK).
+     */
+    static final int IN_MAY_SLEEP = 1 << 16;
+    static final int OUT_MAY_SLEEP = 1 << 17;
+
     static native long splice0(int in, long inOffset, int out, long outOffset, long count, int flags);
 
     static native long sendfile0(int out, int in, long position, long count);

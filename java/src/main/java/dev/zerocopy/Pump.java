@@ -139,15 +139,15 @@ final class Pump {
     }
 
     /**
-     * One splice(2) that cannot sleep (callers pass SPLICE_F_NONBLOCK for the pipe side), or
-     * WOULD_BLOCK: a socket or device in blocking mode sleeps in splice even with the flag,
-     * so it is polled first, inside the locks where its mode cannot change.
+     * One splice(2) that cannot sleep, or WOULD_BLOCK. Callers pass SPLICE_F_NONBLOCK for the
+     * pipe side; a socket or device in blocking mode sleeps in splice even so (reading with
+     * nothing there, or writing more than its buffer has room for, whatever poll said), so
+     * it is made non-blocking for the call, decided inside the locks where its mode is fixed.
      */
     static long spliceOnce(Endpoint in, long inPos, Endpoint out, long outPos, long count, int flags)
             throws IOException {
-        return locked(in, out, () -> in.wouldSleep(Native.READABLE) || out.wouldSleep(Native.WRITABLE)
-                ? Native.WOULD_BLOCK
-                : Native.splice0(in.fd, inPos, out.fd, outPos, count, flags));
+        return locked(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags
+                | (in.canSleep() ? Native.IN_MAY_SLEEP : 0) | (out.canSleep() ? Native.OUT_MAY_SLEEP : 0)));
     }
 
     interface KernelCall {
