@@ -11,7 +11,7 @@ use crate::error::{Error, Fds, Result};
 /// A new pipe `(read end, write end)`, close-on-exec and non-blocking: the library's own
 /// pipes are only ever driven by non-blocking splice calls.
 pub fn pipe() -> Result<(OwnedFd, OwnedFd)> {
-    retry("pipe2", Fds::One(-1), || {
+    retry("pipe2", Fds::None, || {
         pipe2(OFlag::O_CLOEXEC | OFlag::O_NONBLOCK)
     })
 }
