@@ -156,12 +156,16 @@ final class TestSupport {
     /** This process's descriptors as "number->target" (socket:[inode], a path, ...). */
     static List<String> descriptorTargets() throws IOException {
         List<String> targets = new ArrayList<>();
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             for (Path fd : (Iterable<Path>) fds::iterator) {
                 try {
-                    targets.add(fd.getFileName() + "->" + Files.readSymbolicLink(fd));
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (!target.equals(listing)) { // the listing's own descriptor
+                        targets.add(fd.getFileName() + "->" + target);
+                    }
                 } catch (IOException e) {
-                    // the listing's own descriptor, gone already
+                    // closed since the listing saw it
                 }
             }
         }

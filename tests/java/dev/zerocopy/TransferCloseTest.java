@@ -181,6 +181,35 @@ class TransferCloseTest {
         }
     }
 
+    /** sendfile into a blocking pipe or socket nobody drains: waits for room, and close ends it. */
+    @Test
+    void closingTheTargetOfABlockedSendfileReturnsTheCountMoved() throws Exception {
+        for (boolean socket : new boolean[] {true, false}) {
+            try (FileChannel file = bigFile()) {
+                Channel[] target = stuckTarget(socket);
+                Thread[] t = new Thread[1];
+                Ending ending = start(() -> ZeroCopy.sendfile((WritableByteChannel) target[0], file, 0, 64 << 20), t);
+                awaitBlocked(t[0]);
+                long closedAt = System.nanoTime();
+                Future<Void> closing = TestSupport.async(() -> {
+                    target[0].close();
+                    return null;
+                });
+                try {
+                    closing.get(10, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    target[1].close(); // wakes a sendfile sleeping in the kernel: the test reports, not hangs
+                    fail((socket ? "socket" : "pipe") + ": close() waited 10 s for a sendfile sleeping in the kernel");
+                }
+                assertEndsWithinASecond(t[0], ending, closedAt);
+                String label = socket ? "socket" : "pipe";
+                assertEquals(null, ending.thrown, label);
+                assertTrue(ending.result > 0, label + ": the bytes moved before the close: " + ending.result);
+                target[1].close();
+            }
+        }
+    }
+
     @Test
     void closingEitherChannelOfATransferFromWaitingForDataThrowsAsynchronousClose() throws Exception {
         for (boolean socket : new boolean[] {true, false}) {

@@ -193,6 +193,22 @@ final class Endpoint {
     }
 
     /**
+     * True when a call with no non-blocking flag of its own (sendfile, write) could sleep on
+     * this descriptor: anything but a regular file, unless its descriptor has O_NONBLOCK.
+     * Narrower than the rule for splice ({@link #canSleep}): SPLICE_F_NONBLOCK keeps splice
+     * awake on a pipe, while sendfile into a blocking pipe waits for room.
+     */
+    boolean writesMaySleep() {
+        if (kind == Native.KIND_FILE) {
+            return false;
+        }
+        if (channel instanceof SelectableChannel) {
+            return ((SelectableChannel) channel).isBlocking();
+        }
+        return (flags & Native.NONBLOCKING) == 0;
+    }
+
+    /**
      * The lock that fixes a selectable channel's blocking mode
      * ({@link SelectableChannel#blockingLock}, which configureBlocking holds); null for other
      * channels, whose mode cannot change. {@link Pump#locked} holds it around each kernel

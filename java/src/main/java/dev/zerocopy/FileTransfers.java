@@ -106,7 +106,7 @@ final class FileTransfers {
             }
             return done + spliceOrRead(src, in, position + done, out, n - done, target, blocking);
         }
-        if (out.kind == Native.KIND_SOCKET && !out.canSleep()) {
+        if (out.kind == Native.KIND_SOCKET && !out.writesMaySleep()) {
             try {
                 return Pump.sendfile(in, position, out, n, blocking);
             } catch (ErrnoException e) {
@@ -328,9 +328,10 @@ final class FileTransfers {
             return 0; // at or past end of file, as transferTo (the kernel may say EOVERFLOW)
         }
         boolean blocking = isBlocking(target);
-        if (out.canSleep()) {
-            // sendfile into a descriptor that can sleep would hold the close lock while it
-            // sleeps; splice through the library's pipe moves the same bytes and stays awake.
+        if (out.writesMaySleep()) {
+            // sendfile into a blocking socket or pipe would hold the close lock while it
+            // sleeps; splice (through the library's pipe for a socket) moves the same bytes
+            // and stays awake.
             return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
         }
         return Pump.sendfile(in, position, out, count, blocking);

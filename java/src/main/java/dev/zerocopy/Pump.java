@@ -25,7 +25,7 @@ final class Pump {
         return throughPipe(in, inPos, out, outPos, count, flags, blocking);
     }
 
-    /** sendfile from a file at {@code position} to a descriptor that never sleeps. */
+    /** sendfile from a file at {@code position} to a descriptor that never sleeps ({@link Endpoint#writesMaySleep}). */
     static long sendfile(Endpoint file, long position, Endpoint out, long count, boolean blocking)
             throws IOException {
         Endpoint.checkInterrupt(file, out);
@@ -34,15 +34,15 @@ final class Pump {
             while (done < count) {
                 long offset = position + done;
                 long want = count - done;
-                // sendfile into a blocking socket sleeps until everything is sent, so a target
-                // switched to blocking mode since the caller chose sendfile ends the call.
-                long n = locked(file, out, () -> out.canSleep() ? Native.WOULD_BLOCK
+                // sendfile into a blocking socket or pipe sleeps until everything is sent, so a
+                // target switched to blocking mode since the caller chose sendfile ends the call.
+                long n = locked(file, out, () -> out.writesMaySleep() ? Native.WOULD_BLOCK
                         : Native.sendfile0(out.fd, file.fd, offset, want));
                 if (n > 0) {
                     done += n;
                 } else if (n == 0) {
                     break;
-                } else if (!blocking || out.canSleep()) {
+                } else if (!blocking || out.writesMaySleep()) {
                     break;
                 } else {
                     out.await(Native.WRITABLE, file, out);

@@ -97,9 +97,9 @@ public final class ZeroCopy {
      * sendfile(2): up to {@code count} bytes of {@code src} from {@code position} to {@code
      * target}, which needs a descriptor (socket, pipe, file). {@code src}'s position does not
      * change. Unlike {@link #transferTo} nothing is clamped and nothing falls back: a refusal
-     * by the kernel is an {@link ErrnoException}. One exception: a target whose descriptor
-     * is in blocking mode (a blocking socket) is fed by splice through a library pipe, since
-     * a sendfile sleeping in the kernel could not be woken by close.
+     * by the kernel is an {@link ErrnoException}. One exception: a target in blocking mode
+     * (a blocking socket or pipe) is fed by splice (through a library pipe for a socket),
+     * since a sendfile sleeping in the kernel could not be woken by close.
      *
      * @return bytes sent; 0 at end of file or when a non-blocking target is full
      */
