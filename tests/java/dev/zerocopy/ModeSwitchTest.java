@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * configureBlocking wait for an operation in progress; the library must too, or a call
  * chosen for a non-blocking descriptor (sendfile, splice from a socket) runs on a blocking
  * one and sleeps in the kernel holding the channel's close lock, so close() hangs until the
- * peer moves. Each round: a transfer loop on a socket that can make no progress, a random
- * moment later the switch to blocking mode, then close() from a third thread, which must
- * return and end the loop.
+ * peer moves. Each round: a transfer loop on a socket that can make (almost) no progress, a
+ * random moment later the switch to blocking mode, then close() from a third thread, which
+ * must return and end the loop.
  */
 class ModeSwitchTest {
     private static final int ROUNDS = 60;
@@ -87,8 +87,10 @@ class ModeSwitchTest {
                     try {
                         for (;;) {
                             long n = step.run(socket);
-                            if (n != 0) {
-                                return new AssertionError("a step that can move nothing returned " + n);
+                            // A full socket can take a little more now and then (the kernel
+                            // collapses its queues); an idle one has nothing to give.
+                            if (n < 0 || (!full && n != 0)) {
+                                return new AssertionError("the step returned " + n);
                             }
                         }
                     } catch (ClosedChannelException e) {
