@@ -27,7 +27,7 @@ import java.util.stream.Stream;
 
 /**
  * The torture mix of issue 8: {@code threads} workers run random operations (transferTo,
- * transferFrom, splice, tee, vmsplice, relay, map, and MappedRegion.transferTo while the
+ * transferFrom, sendfile, splice, tee, vmsplice, relay, map, and MappedRegion.transferTo while the
  * mapped file may be truncated) over files, loopback socket pairs and pipes, while a chaos
  * thread closes their channels, interrupts them and switches their sockets' blocking mode.
  * Every byte a call reports as moved is checked against the data file (pseudo-random bytes
@@ -163,7 +163,7 @@ final class Torture {
     }
 
     static final String[] OPS = {"transferTo", "transferFrom", "spliceFileSocket", "spliceFilePipe", "tee",
-            "vmsplice", "relay", "map", "regionTransfer"};
+            "vmsplice", "relay", "map", "regionTransfer", "sendfile"};
 
     void count(String key) {
         outcomes.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
@@ -217,9 +217,46 @@ final class Torture {
                 return relay(w, r);
             case 7:
                 return map(w, r);
-            default:
+            case 8:
                 return regionTransfer(w, r);
+            default:
+                return sendfile(w, r);
         }
+    }
+
+    /** ZeroCopy.sendfile from the data file to a socket or a kernel pipe, a reader checking every byte. */
+    long sendfile(Worker w, Random r) throws Exception {
+        WritableByteChannel sink;
+        ReadableByteChannel source;
+        if (r.nextBoolean()) {
+            KernelPipe pipe = w.track(ZeroCopy.pipe(65536));
+            sink = pipe.sink();
+            source = pipe.source();
+        } else {
+            SocketChannel[] pair = socketPair(w);
+            sink = pair[0];
+            source = pair[1];
+        }
+        FileChannel file = w.track(FileChannel.open(dataFile, StandardOpenOption.READ));
+        boolean blocking = r.nextInt(4) != 0;
+        ((java.nio.channels.SelectableChannel) sink).configureBlocking(blocking);
+        Future<Received> rx = receive(source);
+        int position = r.nextInt(DATA);
+        long count = 1 + r.nextInt(1 << 20);
+        long expected = Math.min(count, DATA - position);
+        long moved = -2;
+        w.arm();
+        try {
+            moved = ZeroCopy.sendfile(sink, file, position, count);
+            if (moved > expected || (blocking && moved != expected && !w.disturbed())) {
+                throw new ModelError("sendfile moved " + moved + " of " + expected + " (blocking " + blocking + ")");
+            }
+        } finally {
+            sink.close();
+            Received got = await(rx);
+            checkSlice("sendfile", got, position, moved, expected);
+        }
+        return moved;
     }
 
     /** transferTo or splice from the data file to a socket, the receiver checking every byte. */
