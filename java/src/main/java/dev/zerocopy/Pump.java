@@ -60,10 +60,7 @@ final class Pump {
         long done = 0;
         try {
             while (done < count) {
-                if (blocking) {
-                    awaitIfSleeps(in, Native.READABLE, in, out);
-                    awaitIfSleeps(out, Native.WRITABLE, in, out);
-                }
+                Endpoint.checkInterrupt(in, out);
                 long n = spliceOnce(in, inPos, out, outPos, count - done, callFlags);
                 if (n > 0) {
                     done += n;
@@ -94,9 +91,7 @@ final class Pump {
         boolean ended = false;
         try {
             while (done < count) {
-                if (blocking) {
-                    awaitIfSleeps(in, Native.READABLE, in, out);
-                }
+                Endpoint.checkInterrupt(in, out);
                 long filled = spliceOnce(in, inPos, pipe.sink, -1, Math.min(count - done, pipe.capacity), callFlags);
                 if (filled == 0) {
                     ended = true;
@@ -114,7 +109,6 @@ final class Pump {
                 // The bytes are out of the input now: deliver all of them, waiting if the
                 // output is full even in non-blocking mode (Relay keeps them instead).
                 for (long left = filled; left > 0; ) {
-                    awaitIfSleeps(out, Native.WRITABLE, in, out);
                     long n = spliceOnce(pipe.source, -1, out, outPos, left, callFlags);
                     if (n > 0) {
                         left -= n;
@@ -210,17 +204,6 @@ final class Pump {
         a.ensureOpen();
         b.ensureOpen();
         return call.run();
-    }
-
-    /**
-     * In blocking mode, outside the locks: waits until a descriptor that can sleep is ready,
-     * so the call that follows does not refuse with WOULD_BLOCK (see {@link #spliceOnce}).
-     */
-    private static void awaitIfSleeps(Endpoint endpoint, int interest, Endpoint in, Endpoint out)
-            throws IOException {
-        if (endpoint.canSleep()) {
-            endpoint.await(interest, in, out);
-        }
     }
 
     private static long advance(long position, long n) {
