@@ -46,6 +46,20 @@ fn outcome(result: &Result<usize>) -> Outcome {
     }
 }
 
+/// What reading `count` bytes of a `size`-byte file at `off` must give (splice, sendfile):
+/// 0 for nothing asked or at/after the end, EINVAL for a negative offset, else what is left.
+fn expected_read(off: i64, count: usize, size: i64) -> Outcome {
+    if count == 0 {
+        Outcome::Moved(0)
+    } else if off < 0 {
+        Outcome::Os(Errno::EINVAL)
+    } else if off >= size {
+        Outcome::Moved(0)
+    } else {
+        Outcome::Moved(count.min((size - off) as usize))
+    }
+}
+
 /// Deterministic bytes with no short period, so a transfer from the wrong offset shows.
 fn bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
@@ -244,15 +258,7 @@ proptest! {
         let result = splice::splice(
             file.as_fd(), Some(&mut at), w.as_fd(), None, count, splice::flags_from_bits(bits),
         );
-        let expected = if count == 0 {
-            Outcome::Moved(0)
-        } else if off < 0 {
-            Outcome::Os(Errno::EINVAL)
-        } else if off >= size {
-            Outcome::Moved(0)
-        } else {
-            Outcome::Moved(count.min((size - off) as usize))
-        };
+        let expected = expected_read(off, count, size);
         prop_assert_eq!(outcome(&result), expected);
         let n = result.unwrap_or(0);
         prop_assert_eq!(at, off + n as i64);
@@ -324,15 +330,7 @@ proptest! {
         let size = data.len() as i64;
         let mut at = off;
         let result = sendfile::sendfile(a.as_fd(), file.as_fd(), &mut at, count);
-        let expected = if count == 0 {
-            Outcome::Moved(0)
-        } else if off < 0 {
-            Outcome::Os(Errno::EINVAL)
-        } else if off >= size {
-            Outcome::Moved(0)
-        } else {
-            Outcome::Moved(count.min((size - off) as usize))
-        };
+        let expected = expected_read(off, count, size);
         if off >= FAR && count != 0 {
             prop_assert!(
                 outcome(&result) == expected || outcome(&result) == Outcome::Os(Errno::EOVERFLOW),

@@ -120,6 +120,19 @@ final class Torture {
             return disturbed;
         }
 
+        /**
+         * Chaos's entry: if an operation is armed, marks it disturbed and runs {@code action}
+         * under this monitor (so the worker cannot disarm and clean up meanwhile).
+         */
+        synchronized boolean disturb(Runnable action) {
+            if (!armed) {
+                return false;
+            }
+            disturbed = true;
+            action.run();
+            return true;
+        }
+
         <T extends Closeable> T track(T resource) {
             mine.add(resource);
             live.put(resource, this);
@@ -148,11 +161,7 @@ final class Torture {
                     }
                     for (Closeable c : mine) {
                         live.remove(c);
-                        try {
-                            c.close();
-                        } catch (IOException | RuntimeException e) {
-                            // closing after chaos: nothing to report
-                        }
+                        closeQuietly(c); // after chaos: nothing to report
                     }
                     mine.clear();
                     operations.incrementAndGet();
@@ -608,14 +617,8 @@ final class Torture {
             if (action == 0 && targets.length > 0) {
                 Object target = targets[random.nextInt(targets.length)];
                 Worker owner = live.get(target);
-                if (!(target instanceof SocketChannel) || owner == null) {
+                if (!(target instanceof SocketChannel) || owner == null || !owner.disturb(() -> { })) {
                     continue;
-                }
-                synchronized (owner) {
-                    if (!owner.armed) {
-                        continue;
-                    }
-                    owner.disturbed = true;
                 }
                 // Outside the owner's monitor: configureBlocking waits for an operation in
                 // progress on the channel, as NIO's does.
@@ -628,33 +631,26 @@ final class Torture {
                 }
             } else if (action < 3) {
                 Worker victim = workers.get(random.nextInt(workers.size()));
-                synchronized (victim) {
-                    if (!victim.armed) {
-                        continue;
-                    }
-                    victim.disturbed = true;
-                    victim.interrupt();
+                if (!victim.disturb(victim::interrupt)) {
+                    continue;
                 }
                 count("chaos interrupt");
             } else if (targets.length > 0) {
                 Closeable target = (Closeable) targets[random.nextInt(targets.length)];
                 Worker owner = live.get(target);
-                if (owner == null) {
+                if (owner == null || !owner.disturb(() -> closeQuietly(target))) {
                     continue;
-                }
-                synchronized (owner) {
-                    if (!owner.armed) {
-                        continue;
-                    }
-                    owner.disturbed = true;
-                    try {
-                        target.close();
-                    } catch (IOException | RuntimeException e) {
-                        // already closed
-                    }
                 }
                 count("chaos close");
             }
+        }
+    }
+
+    static void closeQuietly(Closeable target) {
+        try {
+            target.close();
+        } catch (IOException | RuntimeException e) {
+            // already closed
         }
     }
 

@@ -147,6 +147,26 @@ class TransferCloseTest {
     }
 
     /**
+     * Closes {@code target} from another thread; returns when it started. A close that waits
+     * 10 s means a kernel call sleeps holding the close lock: closing {@code peer} wakes it,
+     * so the test fails instead of hanging.
+     */
+    static long closeOrUnstick(Channel target, Channel peer, String label) throws Exception {
+        long closedAt = System.nanoTime();
+        Future<Void> closing = TestSupport.async(() -> {
+            target.close();
+            return null;
+        });
+        try {
+            closing.get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            peer.close();
+            fail(label + ": close() waited 10 s for a kernel call sleeping with the close lock");
+        }
+        return closedAt;
+    }
+
+    /**
      * A blocking socket with a small send buffer: poll says writable while far less room is
      * free than the library pipe holds, and a blocking send of the rest would sleep in the
      * kernel holding the close lock. Close must still end the transfer.
@@ -161,17 +181,7 @@ class TransferCloseTest {
                 Thread[] t = new Thread[1];
                 Ending ending = start(() -> ZeroCopy.transferTo(file, 0, Long.MAX_VALUE, pair[0]), t);
                 awaitBlocked(t[0]);
-                long closedAt = System.nanoTime();
-                Future<Void> closing = TestSupport.async(() -> {
-                    pair[0].close();
-                    return null;
-                });
-                try {
-                    closing.get(10, TimeUnit.SECONDS);
-                } catch (TimeoutException e) {
-                    pair[1].close(); // wakes a send sleeping in the kernel: the test reports, not hangs
-                    fail("SO_SNDBUF " + sendBuffer + ": close() waited 10 s for a send sleeping in the kernel");
-                }
+                long closedAt = closeOrUnstick(pair[0], pair[1], "SO_SNDBUF " + sendBuffer);
                 assertEndsWithinASecond(t[0], ending, closedAt);
                 assertEquals(null, ending.thrown, "SO_SNDBUF " + sendBuffer);
                 assertTrue(ending.result > 0, "SO_SNDBUF " + sendBuffer + ": bytes moved before the close: "
@@ -190,17 +200,7 @@ class TransferCloseTest {
                 Thread[] t = new Thread[1];
                 Ending ending = start(() -> ZeroCopy.sendfile((WritableByteChannel) target[0], file, 0, 64 << 20), t);
                 awaitBlocked(t[0]);
-                long closedAt = System.nanoTime();
-                Future<Void> closing = TestSupport.async(() -> {
-                    target[0].close();
-                    return null;
-                });
-                try {
-                    closing.get(10, TimeUnit.SECONDS);
-                } catch (TimeoutException e) {
-                    target[1].close(); // wakes a sendfile sleeping in the kernel: the test reports, not hangs
-                    fail((socket ? "socket" : "pipe") + ": close() waited 10 s for a sendfile sleeping in the kernel");
-                }
+                long closedAt = closeOrUnstick(target[0], target[1], socket ? "socket" : "pipe");
                 assertEndsWithinASecond(t[0], ending, closedAt);
                 String label = socket ? "socket" : "pipe";
                 assertEquals(null, ending.thrown, label);

@@ -175,28 +175,10 @@ final class Endpoint {
     }
 
     /**
-     * True when a kernel call on this descriptor could sleep: a socket or character device
-     * whose open file has no O_NONBLOCK. Such calls are made only after {@link #await}
-     * reported readiness, because a sleeping call would hold the close lock.
-     */
-    boolean canSleep() {
-        if (kind == Native.KIND_FILE || kind == Native.KIND_PIPE) {
-            return false;
-        }
-        if (channel instanceof SelectableChannel) {
-            // Non-blocking mode always sets O_NONBLOCK. Blocking mode may have it too (JDK 21+
-            // for virtual threads), but counting such a channel as one that sleeps only costs
-            // a poll before each call.
-            return ((SelectableChannel) channel).isBlocking();
-        }
-        return (flags & Native.NONBLOCKING) == 0;
-    }
-
-    /**
      * True when a call with no non-blocking flag of its own (sendfile, write) could sleep on
-     * this descriptor: anything but a regular file, unless its descriptor has O_NONBLOCK.
-     * Narrower than the rule for splice ({@link #canSleep}): SPLICE_F_NONBLOCK keeps splice
-     * awake on a pipe, while sendfile into a blocking pipe waits for room.
+     * this descriptor: anything but a regular file, unless its descriptor has O_NONBLOCK. A
+     * selectable channel in non-blocking mode always has it; in blocking mode it may too (JDK
+     * 21+, for virtual threads), but counting it as one that sleeps only costs a detour.
      */
     boolean writesMaySleep() {
         if (kind == Native.KIND_FILE) {
@@ -206,6 +188,15 @@ final class Endpoint {
             return ((SelectableChannel) channel).isBlocking();
         }
         return (flags & Native.NONBLOCKING) == 0;
+    }
+
+    /**
+     * The same for splice, which SPLICE_F_NONBLOCK keeps awake on a pipe but not on a socket
+     * or device: such a descriptor is made non-blocking for the call
+     * ({@link Pump#spliceOnce}), since a sleeping call would hold the close lock.
+     */
+    boolean canSleep() {
+        return kind != Native.KIND_PIPE && writesMaySleep();
     }
 
     /**

@@ -497,21 +497,9 @@ public final class MappedRegion implements AutoCloseable {
         return Native.writeFrom0(out.fd, from, Math.min(bytes, PIPE_BUF), socket);
     }
 
-    /**
-     * Whether a write to {@code out} returns instead of sleeping: send(2) with MSG_DONTWAIT
-     * on a socket, a regular file, or a descriptor with O_NONBLOCK. A selectable channel in
-     * non-blocking mode always has O_NONBLOCK; in blocking mode it may have it or not (JDK
-     * 21+ sets it for virtual threads), and the cached bit may be stale after
-     * configureBlocking, so it counts as one that sleeps: that only costs a poll.
-     */
+    /** send(2) with MSG_DONTWAIT never sleeps; other writes as {@link Endpoint#writesMaySleep} says. */
     private static boolean neverSleeps(Endpoint out) {
-        if (out.kind == Native.KIND_SOCKET || out.kind == Native.KIND_FILE) {
-            return true;
-        }
-        if (out.channel instanceof java.nio.channels.SelectableChannel) {
-            return !((java.nio.channels.SelectableChannel) out.channel).isBlocking();
-        }
-        return (out.flags & Native.NONBLOCKING) != 0;
+        return out.kind == Native.KIND_SOCKET || !out.writesMaySleep();
     }
 
     /** NIO's answer for a channel without a descriptor: write a buffer, stop at a short write. */
