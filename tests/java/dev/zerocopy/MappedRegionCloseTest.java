@@ -162,8 +162,12 @@ class MappedRegionCloseTest {
             view = null;
             region.close();
             assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "placeholder in place");
-            // The slice alone keeps the placeholder: its memory is still reachable.
-            assertTrue(eventually(() -> viewRef.get() == null));
+            // The slice alone keeps the placeholder: its memory is still reachable. (From JDK 17 a
+            // derived buffer references the root's attachment, so the view itself can go; JDK 11's
+            // slice references its parent, which keeps the view reachable as long as the slice.)
+            if (Runtime.version().feature() >= 17) {
+                assertTrue(eventually(() -> viewRef.get() == null));
+            }
             assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "slice keeps placeholder");
             assertEquals(0, slice.get(0));
             slice = null;
