@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every check zerocopy has, as CI runs it: cargo fmt, clippy, cargo test, the build files'
 # Gradle 8/9 API check, the JUnit suite on JDK 11, 17, 21 and 25 (-Xcheck:jni, library loaded
-# from the jar), and the gradle-consumer example (JDK 11 and 25) built against the published jar.
+# from the jar), what publishToMavenLocal leaves in ~/.m2, and the gradle-consumer (JDK 11 and 25)
+# and maven-consumer examples built against the published jar.
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,21 @@ if [ "$gradle_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failures+=("gradle testAll/publishToMavenLocal exited with $gradle_status")
 fi
 
+# What publishToMavenLocal (run above with testAll) must have put where Maven and Gradle look.
+published_ok() {
+    local dir="$HOME/.m2/repository/dev/zerocopy/zerocopy/0.1.0" file element
+    for file in zerocopy-0.1.0.jar zerocopy-0.1.0-sources.jar zerocopy-0.1.0-javadoc.jar zerocopy-0.1.0.pom; do
+        [ -s "$dir/$file" ] || { echo "missing: $dir/$file"; return 1; }
+    done
+    for element in '<name>' '<description>' '<url>' '<license>' '<scm>' '<developer>'; do
+        grep -q "$element" "$dir/zerocopy-0.1.0.pom" || { echo "POM lacks $element"; return 1; }
+    done
+    unzip -p "$dir/zerocopy-0.1.0.jar" META-INF/MANIFEST.MF | grep -q '^Automatic-Module-Name: dev.zerocopy' ||
+        { echo "manifest lacks Automatic-Module-Name"; return 1; }
+}
+check "publishToMavenLocal: jar, sources, javadoc and full POM in ~/.m2" published_ok
+check "examples/maven-consumer (Maven, the published coordinates)" \
+    bash -c 'cd examples/maven-consumer && mvn -q -B compile exec:exec'
 for major in 11 25; do
     check "examples/gradle-consumer on JDK $major (the published jar, as a user adds it)" \
         bash -c 'cd examples/gradle-consumer && gradle --no-daemon --console=plain -q runExample -Pexample.jdk="$1"' _ "$(jdk_home $major)"
