@@ -3,6 +3,9 @@ package dev.zerocopy;
 /**
  * The JNI boundary: one kernel call per method, ints and longs in and out.
  *
+ * <p>Grouped as {@code native/src/jni/} is, one heading per file there (and per syscall
+ * family in {@code native/src/sys/}).
+ *
  * <p>Byte counts are never negative; {@link #WOULD_BLOCK} means the kernel said EAGAIN.
  * Every other failure is thrown by the native side from its one errno table: EBADF as
  * {@link java.nio.channels.ClosedChannelException}, the rest as {@link ErrnoException}.
@@ -11,10 +14,13 @@ package dev.zerocopy;
 final class Native {
     static final long WOULD_BLOCK = -2;
 
-    /** {@link #poll0} interest and result bits. */
-    static final int READABLE = 1;
-    static final int WRITABLE = 2;
-    static final int FAILED = 4;
+    private Native() {}
+
+    // ---- fd (jni/fd.rs): a channel's descriptor and close lock, what a descriptor is ------
+
+    static native int fd0(Object channelOrDescriptor, int descriptorKind);
+
+    static native Object closeLock0(Object channel);
 
     /** {@link #describe0} results: a kind in the low four bits, then flag bits. */
     static final int KIND_MASK = 0xf;
@@ -27,13 +33,12 @@ final class Native {
     static final int NONBLOCKING = 0x40;
     static final int APPENDING = 0x80;
 
-    private Native() {}
-
-    static native int fd0(Object channelOrDescriptor, int descriptorKind);
-
-    static native Object closeLock0(Object channel);
-
     static native int describe0(int fd);
+
+    /** Closes a descriptor the library owns (from {@link #pipe0}). */
+    static native void close0(int fd);
+
+    // ---- splice, tee, vmsplice (jni/splice.rs) --------------------------------------------
 
     /**
      * splice0 flag bits above SPLICE_F_*: make the input / output non-blocking for the call
@@ -44,26 +49,6 @@ final class Native {
 
     static native long splice0(int in, long inOffset, int out, long outOffset, long count, int flags);
 
-    static native long sendfile0(int out, int in, long position, long count);
-
-    static native int poll0(int fd, int interest, int timeoutMillis);
-
-    /** pipe2(2); EMFILE and ENFILE come as {@link ErrnoException}. */
-    static native long pipe0(int capacity) throws ErrnoException;
-
-    static native int pipeCapacity0(int fd);
-
-    static native int available0(int fd);
-
-    static native void close0(int fd);
-
-    // ---- FileChannel mirrors (FileTransfers: transferTo, transferFrom, copyFileRange) ----
-
-    /** copy_file_range(2), one call; an offset of -1 uses and advances the descriptor's position. */
-    static native long copyFileRange0(int in, long inOffset, int out, long outOffset, long count);
-
-    // ---- tee, vmsplice, pipe capacity (issue 4) ----
-
     static native long tee0(int in, int out, long count, int flags);
 
     /** The address of a direct buffer's first byte; position and limit are Java's business. */
@@ -72,13 +57,38 @@ final class Native {
     /** {@code iov}: {@code count} pairs (address, length); returns bytes taken or WOULD_BLOCK. */
     static native long vmsplice0(int fd, long[] iov, int count, int flags);
 
+    // ---- sendfile (jni/sendfile.rs) -------------------------------------------------------
+
+    static native long sendfile0(int out, int in, long position, long count);
+
+    // ---- copy_file_range (jni/copy_range.rs) ----------------------------------------------
+
+    /** copy_file_range(2), one call; an offset of -1 uses and advances the descriptor's position. */
+    static native long copyFileRange0(int in, long inOffset, int out, long outOffset, long count);
+
+    // ---- pipe (jni/pipe.rs): creation, capacity, bytes queued -----------------------------
+
+    /** pipe2(2); EMFILE and ENFILE come as {@link ErrnoException}. */
+    static native long pipe0(int capacity) throws ErrnoException;
+
+    static native int pipeCapacity0(int fd);
+
     /** F_SETPIPE_SZ; returns the capacity the kernel chose. */
     static native int setPipeCapacity0(int fd, int capacity);
 
-    /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
-    static native String panic0(int depth);
+    /** FIONREAD. */
+    static native int available0(int fd);
 
-    // ---- mmap (MappedRegion): addresses are longs that map0 returned -----------------------
+    // ---- poll (jni/poll.rs) ---------------------------------------------------------------
+
+    /** {@link #poll0} interest and result bits. */
+    static final int READABLE = 1;
+    static final int WRITABLE = 2;
+    static final int FAILED = 4;
+
+    static native int poll0(int fd, int interest, int timeoutMillis);
+
+    // ---- mmap (jni/mmap.rs, for MappedRegion): addresses are longs that map0 returned -----
 
     static native int pageSize0();
 
@@ -107,4 +117,9 @@ final class Native {
     static native long writeFrom0(int fd, long address, long count, boolean socket) throws java.io.IOException;
 
     static native java.nio.ByteBuffer newBuffer0(long address, int length);
+
+    // ---- test-only (jni/testing.rs) -------------------------------------------------------
+
+    /** Panics in Rust on purpose; the test suite proves it surfaces as {@link Error}. */
+    static native String panic0(int depth);
 }

@@ -1,17 +1,23 @@
-//! Reading a channel's descriptor and close lock from its private fields.
+//! Exports for `sys::fd` (what a descriptor is, closing one the library owns) and the two
+//! that find a channel's descriptor and close lock.
 //!
-//! JNI reads fields without access checks, so no `--add-opens` is needed. Java decides
-//! which kind of JDK channel it holds (see `Descriptors.java`); the field IDs for each
-//! kind are looked up once and cached.
+//! The descriptor and the close lock are read from the channel's private fields: JNI reads
+//! fields without access checks, so no `--add-opens` is needed. Java decides which JDK
+//! class holds the descriptor (see `Endpoint.java`); the field IDs for each holder are
+//! looked up once and cached.
 
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use jni::Env;
 use jni::objects::{JClass, JFieldID, JObject};
 use jni::signature::{JavaType, Primitive};
 use jni::sys::jint;
-use jni::{Env, EnvUnowned, jni_sig, jni_str};
+use jni::{jni_sig, jni_str};
 use once_cell::sync::OnceCell;
 
-use super::ThrowJava;
+use super::borrow;
 use crate::error::{Error, Result};
+use crate::sys;
 
 /// `Descriptors.KIND_*` on the Java side: which class's `fd` field to read.
 const KIND_FILE_DESCRIPTOR: jint = 0;
@@ -97,33 +103,41 @@ fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<
     Ok(fd)
 }
 
-/// `static native int fd0(Object channelOrDescriptor, int kind)`: the descriptor number,
-/// -1 when the channel or FileDescriptor is closed.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_zerocopy_Native_fd0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    object: JObject<'local>,
-    kind: jint,
-) -> jint {
-    env.with_env(|env| descriptor_of(env, &object, kind))
-        .resolve::<ThrowJava>()
+native! {
+    /// `static native int fd0(Object channelOrDescriptor, int kind)`: the descriptor number,
+    /// -1 when the channel or FileDescriptor is closed.
+    fn fd0(env, object: JObject<'local>, kind: jint) -> jint {
+        descriptor_of(env, &object, kind)
+    }
 }
 
-/// `static native Object closeLock0(Channel channel)`: the monitor that the channel's
-/// close() holds while it closes the descriptor.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_zerocopy_Native_closeLock0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    channel: JObject<'local>,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>> {
+native! {
+    /// `static native Object closeLock0(Channel channel)`: the monitor that the channel's
+    /// close() holds while it closes the descriptor.
+    fn closeLock0(env, channel: JObject<'local>) -> JObject<'local> {
         let field = fields(env)?.close_lock;
         // SAFETY: `channel` is a non-null AbstractInterruptibleChannel (checked by Java)
         // and `closeLock` is its Object field.
         let lock = unsafe { env.get_field_unchecked(&channel, field, JavaType::Object) }?.l()?;
         Ok(lock)
-    })
-    .resolve::<ThrowJava>()
+    }
+}
+
+native! {
+    /// `static native int describe0(int fd)`: kind and access bits, see `sys::fd::describe`.
+    fn describe0(_, fd: jint) -> jint {
+        sys::fd::describe(borrow("fstat", fd)?)
+    }
+}
+
+native! {
+    /// `static native void close0(int fd)`: closes a descriptor the library owns.
+    fn close0(_, fd: jint) {
+        borrow("close", fd)?;
+        // SAFETY: Java hands over a descriptor that the library created (pipe0) and will
+        // never use again; dropping the OwnedFd closes it exactly once. Linux closes the
+        // descriptor even when close reports EINTR, so there is nothing to retry.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        Ok(())
+    }
 }
