@@ -19,18 +19,20 @@ use super::borrow;
 use crate::error::{Error, Result};
 use crate::sys;
 
-/// `Descriptors.KIND_*` on the Java side: which class's `fd` field to read.
-const KIND_FILE_DESCRIPTOR: jint = 0;
-const KIND_FILE_CHANNEL: jint = 1;
-const KIND_SOCKET_CHANNEL: jint = 2;
-const KIND_PIPE_SOURCE: jint = 3;
-const KIND_PIPE_SINK: jint = 4;
+/// Which JDK class holds the descriptor, so which `fd` field to read (Java's
+/// `Native.HOLDER_*`, read from the constant table). Not to be confused with the *kind* of
+/// file behind a descriptor (`sys::fd::Kind`).
+pub(super) const HOLDER_FILE_DESCRIPTOR: jint = 0;
+pub(super) const HOLDER_FILE_CHANNEL: jint = 1;
+pub(super) const HOLDER_SOCKET_CHANNEL: jint = 2;
+pub(super) const HOLDER_PIPE_SOURCE: jint = 3;
+pub(super) const HOLDER_PIPE_SINK: jint = 4;
 
 struct Fields {
     /// `java.io.FileDescriptor.fd` (int)
     descriptor_fd: JFieldID,
     /// The `fd` field (a FileDescriptor) of FileChannelImpl, SocketChannelImpl,
-    /// SourceChannelImpl and SinkChannelImpl, by kind - 1.
+    /// SourceChannelImpl and SinkChannelImpl, by holder - 1.
     channel_fd: [JFieldID; 4],
     /// `AbstractInterruptibleChannel.closeLock`: close() runs inside this monitor.
     close_lock: JFieldID,
@@ -70,20 +72,20 @@ fn fields(env: &mut Env<'_>) -> Result<&'static Fields> {
     })
 }
 
-fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<jint> {
+fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, holder: jint) -> Result<jint> {
     let fields = fields(env)?;
-    let descriptor = match kind {
-        KIND_FILE_DESCRIPTOR => env.new_local_ref(object)?,
-        KIND_FILE_CHANNEL | KIND_SOCKET_CHANNEL | KIND_PIPE_SOURCE | KIND_PIPE_SINK => {
-            let field = fields.channel_fd[(kind - 1) as usize];
+    let descriptor = match holder {
+        HOLDER_FILE_DESCRIPTOR => env.new_local_ref(object)?,
+        HOLDER_FILE_CHANNEL | HOLDER_SOCKET_CHANNEL | HOLDER_PIPE_SOURCE | HOLDER_PIPE_SINK => {
+            let field = fields.channel_fd[(holder - 1) as usize];
             // SAFETY: `object` is non-null (checked by Java) and an instance of the class
-            // the field was looked up in (Java chose `kind` from its class); the field's
+            // the field was looked up in (Java chose `holder` from its class); the field's
             // type is FileDescriptor, an object.
             unsafe { env.get_field_unchecked(object, field, JavaType::Object) }?.l()?
         }
         other => {
             return Err(Error::InvalidArgument(format!(
-                "unknown descriptor kind {other}"
+                "unknown descriptor holder {other}"
             )));
         }
     };
@@ -104,10 +106,10 @@ fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<
 }
 
 native! {
-    /// `static native int fd0(Object channelOrDescriptor, int kind)`: the descriptor number,
-    /// -1 when the channel or FileDescriptor is closed.
-    fn fd0(env, object: JObject<'local>, kind: jint) -> jint {
-        descriptor_of(env, &object, kind)
+    /// `static native int fd0(Object channelOrDescriptor, int holder)`: the descriptor
+    /// number, -1 when the channel or FileDescriptor is closed.
+    fn fd0(env, object: JObject<'local>, holder: jint) -> jint {
+        descriptor_of(env, &object, holder)
     }
 }
 

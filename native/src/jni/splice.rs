@@ -12,8 +12,8 @@ use crate::sys;
 
 /// `Native.IN_MAY_SLEEP` / `OUT_MAY_SLEEP`: bits above SPLICE_F_* in `flags` asking that the
 /// input / output be made non-blocking for the call (see `sys::fd::nonblocking_during`).
-const IN_MAY_SLEEP: jint = 1 << 16;
-const OUT_MAY_SLEEP: jint = 1 << 17;
+pub(super) const IN_MAY_SLEEP: jint = 1 << 16;
+pub(super) const OUT_MAY_SLEEP: jint = 1 << 17;
 
 native! {
     /// `static native long splice0(int in, long inOffset, int out, long outOffset, long count,

@@ -35,7 +35,6 @@ final class FileTransfers {
     /** The JDK's mapped transfer size, used only to copy overlapping ranges as it does. */
     private static final long MAPPED_TRANSFER_SIZE = 8L << 20;
     private static final long MAPPED_TRANSFER_THRESHOLD = 16L << 10;
-    private static final int EINVAL = 22;
 
     private FileTransfers() {}
 
@@ -219,7 +218,7 @@ final class FileTransfers {
                 return copied.done;
             }
             long done = copied.done;
-            if (file != null && (in.fd == out.fd || copied.refusal.errno() == EINVAL)) {
+            if (file != null && (in.fd == out.fd || copied.refusal.reason() == ErrnoException.Reason.INVALID)) {
                 // EINVAL between two regular files: overlapping ranges of one file. Copy as
                 // the JDK does (map + write), so the bytes come out the same.
                 return done + mappedToFile(file, dst, position + done, count - done);
