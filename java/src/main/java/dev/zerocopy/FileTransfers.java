@@ -35,7 +35,6 @@ final class FileTransfers {
     /** The JDK's mapped transfer size, used only to copy overlapping ranges as it does. */
     private static final long MAPPED_TRANSFER_SIZE = 8L << 20;
     private static final long MAPPED_TRANSFER_THRESHOLD = 16L << 10;
-    private static final int EINVAL = 22;
 
     private FileTransfers() {}
 
@@ -92,7 +91,7 @@ final class FileTransfers {
         boolean blocking = isBlocking(target);
         if (out.kind == Native.KIND_FILE) {
             Progress copied = copyRange(in, position, out, -1, n, blocking);
-            if (!copied.refused) {
+            if (!copied.refused()) {
                 return copied.done;
             }
             long done = copied.done;
@@ -215,11 +214,11 @@ final class FileTransfers {
                 count = Math.min(count, Math.max(0, file.size() - file.position()));
             }
             Progress copied = copyRange(in, -1, out, position, count, true);
-            if (!copied.refused) {
+            if (!copied.refused()) {
                 return copied.done;
             }
             long done = copied.done;
-            if (file != null && (in.fd == out.fd || copied.refusal.errno() == EINVAL)) {
+            if (file != null && (in.fd == out.fd || copied.refusal.reason() == ErrnoException.Reason.INVALID)) {
                 // EINVAL between two regular files: overlapping ranges of one file. Copy as
                 // the JDK does (map + write), so the bytes come out the same.
                 return done + mappedToFile(file, dst, position + done, count - done);
@@ -357,7 +356,7 @@ final class FileTransfers {
             throw new IllegalArgumentException("copy_file_range cannot write to a channel opened for APPEND");
         }
         Progress copied = copyRange(in, srcPosition, out, dstPosition, count, true);
-        if (copied.refused) {
+        if (copied.refused()) {
             throw copied.refusal;
         }
         return copied.done;
@@ -368,8 +367,12 @@ final class FileTransfers {
     /** What a copy_file_range loop achieved before it ended or the kernel refused the path. */
     private static final class Progress {
         long done;
-        boolean refused;
+        /** Non-null when the kernel refused the path: the next one may continue from done. */
         ErrnoException refusal;
+
+        boolean refused() {
+            return refusal != null;
+        }
     }
 
     /**
@@ -398,7 +401,6 @@ final class FileTransfers {
                 progress.done = Pump.partial(progress.done, e);
                 return progress;
             }
-            progress.refused = true;
             progress.refusal = e;
         } catch (IOException e) {
             progress.done = Pump.partial(progress.done, e);

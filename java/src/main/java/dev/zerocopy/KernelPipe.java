@@ -19,10 +19,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class KernelPipe implements Closeable {
     private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
-    private static final int EPERM = 1;
-    private static final int ENOMEM = 12;
-    private static final int EBUSY = 16;
-    private static final int EINVAL = 22;
 
     private final Pipe pipe;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -86,8 +82,8 @@ public final class KernelPipe implements Closeable {
         try {
             return (int) Pump.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
         } catch (ErrnoException e) {
-            switch (e.errno()) {
-                case EPERM:
+            switch (e.reason()) {
+                case NOT_PERMITTED:
                     long max = pipeMaxSize();
                     if (capacity > max) {
                         throw new IllegalArgumentException("pipe capacity " + capacity
@@ -96,11 +92,11 @@ public final class KernelPipe implements Closeable {
                     }
                     throw new IllegalArgumentException("pipe capacity " + capacity + " refused: this user's pipes"
                             + " already use /proc/sys/fs/pipe-user-pages-soft or -hard pages", e);
-                case EINVAL:
-                case ENOMEM:
+                case INVALID:
+                case NO_MEMORY:
                     throw new IllegalArgumentException("pipe capacity " + capacity + " is too large for the kernel ("
                             + e.getMessage() + ")", e);
-                case EBUSY:
+                case BUSY:
                     throw new IOException("pipe holds more than " + capacity + " bytes; read it first (" + e.getMessage()
                             + ")", e);
                 default:

@@ -68,8 +68,6 @@ public final class MappedRegion implements AutoCloseable {
     /** A blocking pipe accepts this many bytes without sleeping once poll says writable. */
     private static final long PIPE_BUF = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final int ENOMEM = 12;
-    private static final int EINVAL = 22;
 
     private static int pageSize;
 
@@ -179,7 +177,8 @@ public final class MappedRegion implements AutoCloseable {
                     throw new AssertionError(option);
             }
         }
-        int code = mode == MapMode.READ_ONLY ? 0 : mode == MapMode.READ_WRITE ? 1 : mode == MapMode.PRIVATE ? 2 : -1;
+        int code = mode == MapMode.READ_ONLY ? Native.MAP_READ_ONLY : mode == MapMode.READ_WRITE ? Native.MAP_READ_WRITE
+                : mode == MapMode.PRIVATE ? Native.MAP_PRIVATE : -1;
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
         }
@@ -208,7 +207,7 @@ public final class MappedRegion implements AutoCloseable {
         try {
             region = mapLocked(file, mode, code, position, size, populate);
         } catch (ErrnoException e) {
-            if (e.errno() != ENOMEM) {
+            if (e.reason() != ErrnoException.Reason.NO_MEMORY) {
                 throw e;
             }
             // Out of mappings (vm.max_map_count) or address space: placeholders of
@@ -236,7 +235,7 @@ public final class MappedRegion implements AutoCloseable {
             long offsetInPage = position % pageSize();
             long length = size + offsetInPage;
             long base = Native.map0(file.fd, position - offsetInPage, length, code, populate);
-            return new MappedRegion(mode, position, size, new Mapping(base, length, code != 0, file), offsetInPage);
+            return new MappedRegion(mode, position, size, new Mapping(base, length, code != Native.MAP_READ_ONLY, file), offsetInPage);
         }
     }
 
@@ -246,7 +245,7 @@ public final class MappedRegion implements AutoCloseable {
                 try {
                     Native.advise0(mapping.base, mapping.length, Advice.HUGEPAGE.ordinal());
                 } catch (ErrnoException e) {
-                    if (e.errno() != EINVAL) {
+                    if (e.reason() != ErrnoException.Reason.INVALID) {
                         throw e;
                     }
                     // This file or kernel has no transparent huge pages: the option is a hint.

@@ -8,9 +8,6 @@ import java.util.Objects;
 
 /** tee(2) and vmsplice(2) behind {@link ZeroCopy#tee} and {@link ZeroCopy#vmsplice}. */
 final class PipeOps {
-    /** Linux's UIO_MAXIOV: vmsplice takes at most this many buffers per call. */
-    private static final int MAX_IOVECS = 1024;
-
     private PipeOps() {}
 
     static long tee(Pipe.SourceChannel in, Pipe.SinkChannel out, long count, SpliceFlag... flags)
@@ -65,7 +62,7 @@ final class PipeOps {
         boolean blocking = out.isBlocking();
         long done = 0;
         int first = 0;
-        long[] iov = new long[2 * Math.min(srcs.length, MAX_IOVECS)];
+        long[] iov = new long[2 * Math.min(srcs.length, Native.MAX_IOVECS)];
         try {
             while (done < total) {
                 Endpoint.checkInterrupt(dst, null);
@@ -73,7 +70,7 @@ final class PipeOps {
                     first++;
                 }
                 int pairs = 0;
-                for (int i = first; i < srcs.length && pairs < MAX_IOVECS; i++) {
+                for (int i = first; i < srcs.length && pairs < Native.MAX_IOVECS; i++) {
                     ByteBuffer buffer = srcs[i];
                     if (buffer.hasRemaining()) {
                         iov[2 * pairs] = Native.address0(buffer) + buffer.position();

@@ -184,7 +184,7 @@ public final class ZeroCopy {
         return Pump.splice(src, inPosition, dst, outPosition, count, bits & ~SpliceFlag.NONBLOCK.bit, blocking);
     }
 
-    // ---- tee, vmsplice, kernel pipes, relays (issue 4) ----
+    // ---- tee, vmsplice, kernel pipes, relays ----
 
     /**
      * Duplicates up to {@code count} bytes queued in pipe {@code in} into pipe {@code out}
@@ -267,7 +267,7 @@ public final class ZeroCopy {
         return new Relay(from, to);
     }
 
-    // ---- map (issue 5) ----
+    // ---- map ----
 
     /**
      * Like {@link FileChannel#map(FileChannel.MapMode, long, long)}, but the mapping is
