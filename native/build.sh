@@ -10,7 +10,8 @@
 # Then checks each file with native/check-so.sh (ELF machine, glibc 2.17 ceiling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+# cargo-zigbuild and zig as .ci/setup installs them (a venv), or anywhere on PATH.
+export PATH="$HOME/.cargo/bin:${ZEROCOPY_TOOLS:-$HOME/.cache/zerocopy}/venv/bin:$PATH"
 
 host_only=0
 if [ "${1:-}" = "--host" ]; then
@@ -34,8 +35,8 @@ if [ "$host_only" = 1 ]; then
 fi
 
 if ! cargo zigbuild --help >/dev/null 2>&1; then
-    echo "native/build.sh: cargo-zigbuild is missing: run .ci/setup (cargo install cargo-zigbuild," \
-        "pip install ziglang, rustup target add aarch64-unknown-linux-gnu), or build for this" \
+    echo "native/build.sh: cargo-zigbuild is missing: run .ci/setup (pip install cargo-zigbuild ziglang," \
+        "rustup target add aarch64-unknown-linux-gnu), or build for this" \
         "machine only with gradle -Pnative.hostOnly=true" >&2
     exit 1
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check zerocopy has, as CI runs it: cargo fmt, clippy, cargo test, the JUnit suite on
-# JDK 17 and JDK 25 (-Xcheck:jni, library loaded from the jar), and the gradle-consumer
+# JDK 17 and JDK 25 (-Xcheck:jni, library loaded from the jar), the jar's two native
+# libraries (ELF machine, glibc 2.17) and the aarch64 one under qemu, and the gradle-consumer
 # example built against the published jar. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,14 @@ if [ "$gradle_status" -ne 0 ] || [ "$java_counts" -eq 0 ]; then
         failures+=("gradle testAll/publishToMavenLocal exited with $gradle_status")
     fi
 fi
+
+# Both platforms' libraries are in the jar, for the right machine, loading on glibc 2.17+;
+# the aarch64 one runs on an arm64 JVM under qemu-user (.ci/setup prepares both).
+main_jar=$(ls build/libs/zerocopy-[0-9]*.jar 2>/dev/null | grep -v -e -sources -e -javadoc | head -n 1)
+check "native libraries in the jar: linux-x86_64 + linux-aarch64, ELF machine, glibc <= 2.17" \
+    bash tests/check-jar-natives.sh "${main_jar:-build/libs/zerocopy.jar}"
+check "aarch64 under qemu: smoke (library from the jar) + TeeTest/SpliceTest (tests/arch-smoke.sh)" \
+    bash tests/arch-smoke.sh
 
 check "examples/gradle-consumer (the published jar, as a user adds it)" \
     bash -c 'cd examples/gradle-consumer && gradle --no-daemon --console=plain -q runExample'
