@@ -158,6 +158,24 @@ public final class NioFallbackMain {
                 }
             }
         });
+        expect("a region over 2 GiB maps windows on demand", () -> {
+            long far = (5L << 30) / 2;  // 2.5 GiB, in a sparse file
+            try (FileChannel ch = open(empty(), READ, WRITE)) {
+                ch.write(ByteBuffer.wrap(new byte[] {7, 8, 9}), far);
+                try (MappedRegion region = ZeroCopy.map(ch, MapMode.READ_ONLY, 0, 3L << 30)) {
+                    ByteBuffer window = region.buffer(far - 1, 5);
+                    byte[] seen = new byte[5];
+                    window.get(seen);
+                    try {
+                        region.buffer();
+                        return null;
+                    } catch (UnsupportedOperationException expected) {
+                        // as with the native library: one ByteBuffer cannot hold it
+                    }
+                    return Arrays.equals(seen, new byte[] {0, 7, 8, 9, 0}) && ch.size() == 3L << 30 ? "ok" : null;
+                }
+            }
+        }, null);
         // What NIO lacks, and what close does (NIO cannot unmap: the buffers it handed out fail fast).
         try (FileChannel ch = open(source(100), READ, WRITE)) {
             MappedRegion region = ZeroCopy.map(ch, MapMode.READ_WRITE, 0, 100);
