@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every check zerocopy has, as CI runs it: cargo fmt, clippy, cargo test, the build files'
-# Gradle 8/9 API check, the JUnit suite on JDK 11, 17, 21 and 25 (-Xcheck:jni, library loaded
-# from the jar), what publishToMavenLocal leaves in ~/.m2, and the gradle-consumer (JDK 11 and 25)
-# and maven-consumer examples built against the published jar.
-# Ends with one line: "N passed, N failed".
+# Gradle 8/9 API check, the JUnit suite on JDK 11, 17, 21 and 25 (-Xcheck:jni), what
+# publishToMavenLocal leaves in ~/.m2, the jar's two native libraries (ELF machine, glibc 2.17)
+# and the aarch64 one under qemu, and the gradle-consumer (JDK 11 and 25) and maven-consumer
+# examples built against the published jar. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -75,6 +75,14 @@ if [ "$gradle_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
     failed=$((failed + 1))
     failures+=("gradle testAll/publishToMavenLocal exited with $gradle_status")
 fi
+
+# Both platforms' libraries are in the jar, for the right machine, loading on glibc 2.17+;
+# the aarch64 one runs on an arm64 JVM under qemu-user (.ci/setup prepares both).
+main_jar=$(ls build/libs/zerocopy-[0-9]*.jar 2>/dev/null | grep -v -e -sources -e -javadoc | head -n 1)
+check "native libraries in the jar: linux-x86_64 + linux-aarch64, ELF machine, glibc <= 2.17" \
+    bash tests/check-jar-natives.sh "${main_jar:-build/libs/zerocopy.jar}"
+check "aarch64 under qemu: smoke (library from the jar) + TeeTest/SpliceTest (tests/arch-smoke.sh)" \
+    bash tests/arch-smoke.sh
 
 # What publishToMavenLocal (run above with testAll) must have put where Maven and Gradle look.
 published_ok() {

@@ -11,12 +11,18 @@ import java.util.concurrent.Future;
 
 /**
  * Run by {@link LoadingTest} in a fresh JVM: N threads race to the first use of the
- * library, each splicing a socket pair; or, with "report", prints why it is unavailable.
+ * library, each splicing a socket pair; or, with "report", prints why it is unavailable; or,
+ * with "where", where it was loaded from and what failed before.
  */
 public final class FreshJvmMain {
     private FreshJvmMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("where")) {
+            System.out.println("available=" + ZeroCopy.isAvailable() + " " + NativeLibrary.report()
+                    + " cause=" + ZeroCopy.unavailabilityCause());
+            return;
+        }
         if (args[0].equals("report")) {
             System.out.println("available=" + ZeroCopy.isAvailable() + " cause=" + ZeroCopy.unavailabilityCause());
             try {

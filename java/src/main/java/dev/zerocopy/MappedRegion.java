@@ -84,6 +84,8 @@ public final class MappedRegion implements AutoCloseable {
     private int viewsPruneAt = 64;
     private final Object closeLock = new Object();
     private volatile boolean closed;
+    /** Instead of {@link #mapping} when the native library is unavailable: NIO maps. */
+    private final NioFallback.Region nio;
 
     /**
      * The mapped range and its lifecycle; the monitor serialises close with kernel calls
@@ -145,6 +147,17 @@ public final class MappedRegion implements AutoCloseable {
         this.size = size;
         this.mapping = mapping;
         this.offsetInPage = offsetInPage;
+        this.nio = null;
+    }
+
+    /** A region mapped by NIO ({@link NioFallback}). */
+    MappedRegion(MapMode mode, long position, long size, NioFallback.Region nio) {
+        this.mode = mode;
+        this.filePosition = position;
+        this.size = size;
+        this.mapping = null;
+        this.offsetInPage = 0;
+        this.nio = nio;
     }
 
     static int pageSize() {
@@ -271,6 +284,9 @@ public final class MappedRegion implements AutoCloseable {
 
     /** The address of the region's first byte (position given to map), 0 for an empty region. */
     public long address() {
+        if (nio != null) {
+            NativeLibrary.ensureAvailable();
+        }
         ensureOpen();
         return mapping == null ? 0 : mapping.base + offsetInPage;
     }
@@ -314,6 +330,9 @@ public final class MappedRegion implements AutoCloseable {
      */
     public ByteBuffer buffer(long offset, int length) {
         checkRange(offset, length);
+        if (nio != null) {
+            return nio.buffer(offset, length);
+        }
         if (mapping == null) {
             ensureOpen();
             ByteBuffer empty = ByteBuffer.allocateDirect(0);
@@ -360,6 +379,10 @@ public final class MappedRegion implements AutoCloseable {
      */
     public void force(long offset, long length) throws IOException {
         checkRange(offset, length);
+        if (nio != null) {
+            nio.force(offset, length);
+            return;
+        }
         onPages(offset, length, (address, bytes) -> Native.force0(address, bytes));
     }
 
@@ -371,6 +394,10 @@ public final class MappedRegion implements AutoCloseable {
      *     SIGBUS), or the kernel could not read a page (EFAULT: the file shrank meanwhile)
      */
     public void load() throws IOException {
+        if (nio != null) {
+            nio.load();
+            return;
+        }
         if (mapping == null) {
             ensureOpen();
             return;
@@ -420,6 +447,9 @@ public final class MappedRegion implements AutoCloseable {
      *     SIGBUS); after some bytes were written, an I/O error returns their count instead
      */
     public long transferTo(long offset, long count, WritableByteChannel target) throws IOException {
+        if (nio != null) {
+            return nio.transferTo(offset, count, target);
+        }
         Objects.requireNonNull(target, "target");
         ensureOpen();
         if (!target.isOpen()) {
@@ -528,6 +558,9 @@ public final class MappedRegion implements AutoCloseable {
             }
             if (mapping == null) {
                 closed = true;
+                if (nio != null) {
+                    nio.close();
+                }
                 return;
             }
             boolean viewsReachable;
@@ -583,6 +616,9 @@ public final class MappedRegion implements AutoCloseable {
 
     /** Runs a kernel call on the pages that hold [offset, offset+length) of an open region. */
     private void onPages(long offset, long length, PageCall call) throws IOException {
+        if (nio != null) {
+            NativeLibrary.ensureAvailable();  // madvise, mlock: NIO has neither
+        }
         if (mapping == null || length == 0) {
             ensureOpen();
             return;

@@ -23,7 +23,12 @@ import java.util.Objects;
 public final class ZeroCopy {
     private ZeroCopy() {}
 
-    /** True when the native library loaded (Linux, supported architecture). */
+    /**
+     * True when the native library loaded (Linux x86_64 or aarch64, glibc 2.17+). Without it,
+     * {@link #transferTo}, {@link #transferFrom} and {@link #map} are done by java.nio (a
+     * region's {@code address}, {@code advise}, {@code lock} and {@link MapOption#LOCKED}
+     * excepted), and every other call throws {@link UnsupportedOperationException}.
+     */
     public static boolean isAvailable() {
         return NativeLibrary.isAvailable();
     }
@@ -58,6 +63,9 @@ public final class ZeroCopy {
      */
     public static long transferTo(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
+        if (!NativeLibrary.isAvailable()) {
+            return NioFallback.transferTo(src, position, count, target);
+        }
         return FileTransfers.transferTo(src, position, count, target);
     }
 
@@ -90,6 +98,9 @@ public final class ZeroCopy {
      */
     public static long transferFrom(ReadableByteChannel src, FileChannel dst, long position, long count)
             throws IOException {
+        if (!NativeLibrary.isAvailable()) {
+            return NioFallback.transferFrom(src, dst, position, count);
+        }
         return FileTransfers.transferFrom(src, dst, position, count);
     }
 
@@ -294,6 +305,9 @@ public final class ZeroCopy {
      */
     public static MappedRegion map(FileChannel channel, FileChannel.MapMode mode, long position, long size,
             MapOption... options) throws IOException {
+        if (!NativeLibrary.isAvailable()) {
+            return NioFallback.map(channel, mode, position, size, options);
+        }
         return MappedRegion.map(channel, mode, position, size, options);
     }
 
