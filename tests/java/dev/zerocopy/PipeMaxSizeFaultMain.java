@@ -7,7 +7,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Run by {@link PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
+ * Run by {@code PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
  * above /proc/sys/fs/pipe-max-size and prints what happened, then shows pipes and relays
  * still work.
  */

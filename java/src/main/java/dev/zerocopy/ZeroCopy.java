@@ -215,13 +215,21 @@ public final class ZeroCopy {
      * {@code out} with vmsplice(2), and advances each buffer's position by what the pipe took.
      * In blocking mode every byte is taken (waiting for room); in non-blocking mode what fits.
      *
-     * <p><b>When you may modify or reuse a buffer.</b> vmsplice may put references to the
-     * buffer's memory pages into the pipe instead of copies, so the reader of the pipe sees the
-     * memory as it is <em>when the reader reads</em>, not as it was during this call. Modify,
-     * reuse or free a buffer (let it become unreachable) only after the pipe's reader has
-     * consumed every byte taken from it, for instance after the reader has acknowledged them or
-     * {@link KernelPipe#available()} has dropped to 0 with no other writer. Returning from this
-     * call is not enough. Until then keep the buffer strongly reachable and unchanged.
+     * <p><b>When you may modify or reuse a buffer: as soon as this call returns</b>, as after
+     * a {@code write}. vmsplice(2) puts references to memory pages into the pipe, not copies,
+     * and those references travel on to every pipe the bytes are teed to and every socket they
+     * are spliced to, for as long as the kernel keeps them; nothing tells the caller when the
+     * last one is gone. So the library never vmsplices the caller's memory: it copies the
+     * bytes between position and limit into anonymous pages it maps for this call, vmsplices
+     * those and unmaps them before returning. Pages that only the kernel still references can
+     * be neither written nor handed to another owner, so whatever happens to the buffer later
+     * (modified, dropped, freed by the garbage collector and its memory reused by other code)
+     * no reader of the pipe, of a tee of it or of a socket it is spliced to ever sees a byte
+     * that was not between the buffer's position and limit during this call. The price is one
+     * copy, as {@code write} pays; a call takes at most the pipe's capacity.
+     *
+     * <p>Each buffer's position and limit are read once; another thread moving them during
+     * the call can change which of its bytes are sent, never make the call read outside it.
      *
      * @return the bytes taken from the buffers (0 only in non-blocking mode when the pipe is full,
      *     or when the buffers have nothing remaining)
