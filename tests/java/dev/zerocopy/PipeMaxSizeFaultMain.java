@@ -43,7 +43,7 @@ public final class PipeMaxSizeFaultMain {
             Future<Object[]> drained = TestSupport.drain(to[1]);
             long moved = 0;
             while (!relay.isDone()) {
-                moved += relay.transfer();
+                moved += Math.max(0, relay.transfer());
             }
             Object[] got = drained.get(30, TimeUnit.SECONDS);
             System.out.println("relay: moved " + moved + " correct " + got[0].equals(TestSupport.sha256(data))

@@ -256,7 +256,7 @@ final class Torture {
         long moved = -2;
         w.arm();
         try {
-            moved = ZeroCopy.sendfile(sink, file, position, count);
+            moved = ZeroCopy.sendfile(file, position, count, sink);
             if (moved > expected || (blocking && moved != expected && !w.disturbed())) {
                 throw new ModelError("sendfile moved " + moved + " of " + expected + " (blocking " + blocking + ")");
             }
@@ -389,7 +389,7 @@ final class Torture {
         long moved = 0;
         try {
             while (!relay.isDone()) {
-                moved += relay.transfer();
+                moved += Math.max(0, relay.transfer());
             }
         } finally {
             out[0].close();

@@ -4,15 +4,17 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.ByteChannel;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 
 /**
  * One direction of a proxy: moves bytes from one channel to another through a kernel pipe
  * (splice in, splice out), so they never enter the JVM. Created by
- * {@link ZeroCopy#relay(ByteChannel, ByteChannel)}; a two-way proxy uses two relays.
+ * {@link ZeroCopy#relay(ReadableByteChannel, WritableByteChannel)}; a two-way proxy uses two relays.
  *
  * <p><b>Blocking</b> (both channels in blocking mode): {@link #transfer()} waits until the
  * source has bytes, moves what it can and returns once those bytes were written. Loop until
@@ -49,8 +51,8 @@ import java.nio.channels.SocketChannel;
 public final class Relay implements Closeable {
     private static final int BUFFER_SIZE = 64 * 1024;
 
-    private final ByteChannel from;
-    private final ByteChannel to;
+    private final ReadableByteChannel from;
+    private final WritableByteChannel to;
     /** Null when that channel has no descriptor: the relay then always copies. */
     private final Endpoint in;
     private final Endpoint out;
@@ -69,7 +71,7 @@ public final class Relay implements Closeable {
     private ByteBuffer buffer;
     private volatile int inBuffer;
 
-    Relay(ByteChannel from, ByteChannel to) throws IOException {
+    Relay(ReadableByteChannel from, WritableByteChannel to) throws IOException {
         this.from = from;
         this.to = to;
         this.in = Endpoint.resolve(from);
@@ -85,8 +87,9 @@ public final class Relay implements Closeable {
      * Moves up to {@code max} bytes from the source to the target: first bytes still pending
      * from an earlier call, then new ones.
      *
-     * @return the bytes written to the target by this call (0 when nothing could move, or
-     *     once the relay is done)
+     * @return the bytes written to the target by this call; -1 once the source has ended and
+     *     every byte was delivered (the relay is then {@linkplain #isDone() done}); 0 only
+     *     when a non-blocking channel would block (or {@code max} is 0)
      * @throws ClosedChannelException if the relay or a channel is closed
      * @throws AsynchronousCloseException if the relay or a channel is closed while this call waits
      * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted (both
@@ -136,7 +139,10 @@ public final class Relay implements Closeable {
     }
 
     private long transferLocked(long max) throws IOException {
-        if (done || max == 0) {
+        if (done) {
+            return -1;
+        }
+        if (max == 0) {
             return 0;
         }
         boolean blocking = isBlocking(from) && isBlocking(to);
@@ -158,6 +164,7 @@ public final class Relay implements Closeable {
                 ((SocketChannel) to).shutdownOutput();
             }
             done = true;
+            return written > 0 ? written : -1;
         }
         return written;
     }
@@ -282,12 +289,12 @@ public final class Relay implements Closeable {
     }
 
     /** The channel this relay reads from. */
-    public ByteChannel source() {
+    public ReadableByteChannel source() {
         return from;
     }
 
     /** The channel this relay writes to. */
-    public ByteChannel target() {
+    public WritableByteChannel target() {
         return to;
     }
 
@@ -321,7 +328,7 @@ public final class Relay implements Closeable {
         buffer = null;
     }
 
-    private static boolean isBlocking(ByteChannel channel) {
+    private static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }
 

@@ -1,6 +1,7 @@
 package dev.zerocopy;
 
 import java.io.IOException;
+import java.nio.channels.ByteChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -34,12 +35,22 @@ public final class ZeroCopy {
     }
 
     /**
-     * A raw descriptor as a {@link Channel} for the methods here that take channels. The
-     * channel does not own the descriptor: closing it does nothing; it counts as closed
-     * once the descriptor is invalid. Closing a stream that owns the descriptor while a
-     * call uses it is safe: the call sees a closed channel.
+     * A raw descriptor as a channel, usable as source or target wherever the methods here
+     * take a channel (splice, tee, vmsplice, sendfile, transferTo, transferFrom, relay), and
+     * read and written directly as a {@link ByteChannel}.
+     *
+     * <p>The caller still owns the descriptor: {@link Channel#close()} on the returned channel
+     * only marks the channel closed (later calls through it throw {@link
+     * ClosedChannelException}, and it waits for a kernel call in progress on it); it never
+     * closes the descriptor, which stays the caller's to close. The channel also counts as
+     * closed once the descriptor is invalid, e.g. after the stream that owns it was closed;
+     * a call using it at that moment sees a closed channel.
+     *
+     * @param descriptor an open descriptor: file, socket or pipe
+     * @return a channel over {@code descriptor} that never closes it
+     * @since 0.1
      */
-    public static Channel wrap(java.io.FileDescriptor descriptor) {
+    public static ByteChannel wrap(java.io.FileDescriptor descriptor) {
         return new DescriptorChannel(Objects.requireNonNull(descriptor, "descriptor"));
     }
 
@@ -95,17 +106,30 @@ public final class ZeroCopy {
 
     /**
      * sendfile(2): up to {@code count} bytes of {@code src} from {@code position} to {@code
-     * target}, which needs a descriptor (socket, pipe, file). {@code src}'s position does not
-     * change. Unlike {@link #transferTo} nothing is clamped and nothing falls back: a refusal
-     * by the kernel is an {@link ErrnoException}. One exception: a target in blocking mode
-     * (a blocking socket or pipe) is fed by splice (through a library pipe for a socket),
-     * since a sendfile sleeping in the kernel could not be woken by close.
+     * target}, which needs a descriptor (socket, pipe, file). Source first, as in every call
+     * here and in {@link FileChannel#transferTo}. {@code src}'s position does not change.
+     * Unlike {@link #transferTo} nothing falls back: a refusal by the kernel is an {@link
+     * ErrnoException}. One exception: a target in blocking mode (a blocking socket or pipe)
+     * is fed by splice (through a library pipe for a socket), since a sendfile sleeping in the
+     * kernel could not be woken by close.
      *
-     * @return bytes sent; 0 at end of file or when a non-blocking target is full
+     * @param src the file to read, open for reading
+     * @param position where in {@code src} to start
+     * @param count the most bytes to send
+     * @param target where the bytes go
+     * @return bytes sent; -1 if {@code position} is at or past the end of {@code src}; 0 only
+     *     when a non-blocking target is full (or {@code count} is 0)
+     * @throws IOException if the kernel refuses or an I/O error occurs before anything moved
+     * @throws ClosedChannelException if either channel is closed
+     * @throws NonReadableChannelException if {@code src} was not opened for reading
+     * @throws NonWritableChannelException if {@code target} cannot be written
+     * @throws IllegalArgumentException if {@code position} or {@code count} is negative, or
+     *     {@code target} has no file descriptor
+     * @since 0.1
      */
-    public static long sendfile(WritableByteChannel target, FileChannel src, long position, long count)
+    public static long sendfile(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
-        return FileTransfers.sendfile(target, src, position, count);
+        return FileTransfers.sendfile(src, position, count, target);
     }
 
     /**
@@ -261,12 +285,18 @@ public final class ZeroCopy {
 
     /**
      * A relay that moves bytes from {@code from} to {@code to} through a pooled kernel pipe:
-     * one direction of a proxy. See {@link Relay} for blocking and Selector use.
+     * one direction of a proxy. Any channel with a descriptor works on either side (sockets,
+     * pipe ends, {@link #wrap wrapped} descriptors); others are copied through a buffer. See
+     * {@link Relay} for blocking and Selector use.
      *
+     * @param from the channel to read
+     * @param to the channel to write
+     * @return a new relay that holds no pipe until bytes are in flight
+     * @throws IOException if a channel's descriptor cannot be read
      * @throws ClosedChannelException if a channel is closed
+     * @since 0.1
      */
-    public static Relay relay(java.nio.channels.ByteChannel from, java.nio.channels.ByteChannel to)
-            throws IOException {
+    public static Relay relay(ReadableByteChannel from, WritableByteChannel to) throws IOException {
         Objects.requireNonNull(from, "from");
         Objects.requireNonNull(to, "to");
         if (!from.isOpen() || !to.isOpen()) {
