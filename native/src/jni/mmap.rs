@@ -1,12 +1,13 @@
 //! Exports for `MappedRegion`: map, unmap, placeholder, advice, sync, lock, load, and
 //! writes from a mapping. Addresses are Java longs that `map0` returned; the Java side
-//! never passes an address it did not get from `map0` for a region it still owns.
+//! never passes an address it did not get from `map0` for a region it still owns, and
+//! `regions` refuses any other before the address is used.
 
 use jni::EnvUnowned;
 use jni::objects::{JClass, JObject};
 use jni::sys::{jboolean, jint, jlong};
 
-use super::{ThrowJava, borrow, to_usize};
+use super::{ThrowJava, borrow, regions, to_usize};
 use crate::error::{Result, count_or_would_block};
 use crate::sys;
 use crate::sys::mmap::Mode;
@@ -42,6 +43,7 @@ pub extern "system" fn Java_dev_zerocopy_Native_map0<'local>(
         let file = borrow("mmap", fd)?;
         let (offset, length) = (to_u64("offset", offset)?, to_usize("length", length)?);
         let addr = sys::mmap::map(file, offset, length, Mode::from_code(mode)?, populate)?;
+        regions::add(addr, length);
         Ok(addr as jlong)
     })
     .resolve::<ThrowJava>()
@@ -57,9 +59,10 @@ pub extern "system" fn Java_dev_zerocopy_Native_unmap0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         let length = to_usize("length", length)?;
+        let address = regions::remove(address, length)?;
         // SAFETY: Java passes a whole mapping from map0 exactly once, after its last use
         // (no buffer view of it is reachable and no native call on it is running).
-        unsafe { sys::mmap::unmap(address as usize, length) }
+        unsafe { sys::mmap::unmap(address, length) }
     })
     .resolve::<ThrowJava>()
 }
@@ -75,9 +78,10 @@ pub extern "system" fn Java_dev_zerocopy_Native_placeholder0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         let length = to_usize("length", length)?;
+        let address = regions::check_whole(address, length)?;
         // SAFETY: Java passes a whole mapping from map0 that it is closing; views of it may
         // still be read or written, which the anonymous pages are for.
-        unsafe { sys::mmap::replace_with_placeholder(address as usize, length, writable) }
+        unsafe { sys::mmap::replace_with_placeholder(address, length, writable) }
     })
     .resolve::<ThrowJava>()
 }
@@ -97,8 +101,9 @@ pub extern "system" fn Java_dev_zerocopy_Native_advise0<'local>(
             to_usize("length", length)?,
             sys::mmap::advice_from_code(advice)?,
         );
+        let address = regions::check(address, length)?;
         // SAFETY: Java passes a range inside an open region; the user asked for the advice.
-        unsafe { sys::mmap::advise(address as usize, length, advice) }
+        unsafe { sys::mmap::advise(address, length, advice) }
     })
     .resolve::<ThrowJava>()
 }
@@ -113,8 +118,9 @@ pub extern "system" fn Java_dev_zerocopy_Native_force0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         let length = to_usize("length", length)?;
+        let address = regions::check(address, length)?;
         // SAFETY: Java passes a page-aligned range inside an open region.
-        unsafe { sys::mmap::sync(address as usize, length) }
+        unsafe { sys::mmap::sync(address, length) }
     })
     .resolve::<ThrowJava>()
 }
@@ -130,8 +136,9 @@ pub extern "system" fn Java_dev_zerocopy_Native_lock0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         let length = to_usize("length", length)?;
+        let address = regions::check(address, length)?;
         // SAFETY: Java passes a range inside an open region.
-        unsafe { sys::mmap::lock(address as usize, length, locked) }
+        unsafe { sys::mmap::lock(address, length, locked) }
     })
     .resolve::<ThrowJava>()
 }
@@ -146,8 +153,9 @@ pub extern "system" fn Java_dev_zerocopy_Native_load0<'local>(
 ) {
     env.with_env(|_| -> Result<()> {
         let length = to_usize("length", length)?;
+        let address = regions::check(address, length)?;
         // SAFETY: Java passes a page-aligned range inside an open region.
-        unsafe { sys::mmap::populate(address as usize, length) }
+        unsafe { sys::mmap::populate(address, length) }
     })
     .resolve::<ThrowJava>()
 }
@@ -191,13 +199,14 @@ pub extern "system" fn Java_dev_zerocopy_Native_writeFrom0<'local>(
 ) -> jlong {
     env.with_env(|_| -> Result<jlong> {
         let (out, count) = (borrow("write", fd)?, to_usize("count", count)?);
+        let address = regions::check(address, count)?;
         // SAFETY: Java passes a range inside a region it keeps mapped (pinned) for the call;
         // the kernel reads it and reports EFAULT for pages it cannot read.
         let written = unsafe {
             if socket {
-                sys::mmap::send_from(out, address as usize, count)
+                sys::mmap::send_from(out, address, count)
             } else {
-                sys::mmap::write_from(out, address as usize, count)
+                sys::mmap::write_from(out, address, count)
             }
         };
         count_or_would_block(written)
@@ -216,6 +225,7 @@ pub extern "system" fn Java_dev_zerocopy_Native_newBuffer0<'local>(
 ) -> JObject<'local> {
     env.with_env(|env| -> Result<JObject<'local>> {
         let length = to_usize("length", length as jlong)?;
+        let address = regions::check(address, length)?;
         // SAFETY: the range is inside a mapping that stays mapped (the file, then an
         // anonymous placeholder) until the Java side's Cleaner sees this buffer and every
         // buffer derived from it unreachable.

@@ -2,6 +2,7 @@ package dev.zerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -39,6 +40,28 @@ class SealedPackageTest {
         assertTrue(output.contains("intruder loaded"), output);
         assertTrue(output.contains("refused: java.lang.SecurityException: sealing violation"), output);
         assertFalse(output.contains("library available"), output);
+    }
+
+    /** Second line behind the seal: natives taking raw addresses refuse any the library did not map. */
+    @Test
+    void addressNativesRefuseMemoryTheLibraryDoesNotOwn() throws Exception {
+        long heapish = Native.address0(java.nio.ByteBuffer.allocateDirect(64));
+        assertThrows(IllegalArgumentException.class, () -> Native.newBuffer0(heapish, 64));
+        assertThrows(IllegalArgumentException.class, () -> Native.newBuffer0(8, 8));
+        assertThrows(IllegalArgumentException.class, () -> Native.unmap0(1L << 40, 4096));
+        assertThrows(IllegalArgumentException.class, () -> Native.placeholder0(1L << 40, 4096, true));
+        assertThrows(IllegalArgumentException.class, () -> Native.force0(heapish, 64));
+        assertThrows(IllegalArgumentException.class, () -> Native.writeFrom0(1, heapish, 64, false));
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("sealed", ".bin");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE);
+                MappedRegion region = ZeroCopy.map(channel, java.nio.channels.FileChannel.MapMode.READ_WRITE, 0, 8192)) {
+            region.buffer().put(0, (byte) 1);
+            assertThrows(IllegalArgumentException.class, () -> Native.newBuffer0(region.address() + 4096, 8192),
+                    "a range that runs past the mapping");
+        } finally {
+            java.nio.file.Files.delete(file);
+        }
     }
 
     private static String probe(String order) throws Exception {
