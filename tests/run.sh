@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check zerocopy has, as CI runs it: cargo fmt, clippy, cargo test, the JUnit suite on
-# JDK 17 and JDK 25 (-Xcheck:jni, library loaded from the jar), and the gradle-consumer
+# JDK 17 and JDK 25 (-Xcheck:jni; child JVMs load the library from the sealed jar), javadoc
+# with doclint, and the gradle-consumer
 # example built against the published jar. Ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -57,6 +58,9 @@ if [ "$gradle_status" -ne 0 ] || [ "$java_counts" -eq 0 ]; then
         failures+=("gradle testAll/publishToMavenLocal exited with $gradle_status")
     fi
 fi
+
+check "javadoc of the API with -Xdoclint:all, no warning (gradle javadoc)" \
+    gradle --no-daemon --console=plain -q javadoc
 
 check "examples/gradle-consumer (the published jar, as a user adds it)" \
     bash -c 'cd examples/gradle-consumer && gradle --no-daemon --console=plain -q runExample'

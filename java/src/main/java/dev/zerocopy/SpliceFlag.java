@@ -1,6 +1,10 @@
 package dev.zerocopy;
 
-/** The flags of splice(2), tee(2) and vmsplice(2). */
+/**
+ * The flags of splice(2), tee(2) and vmsplice(2).
+ *
+ * @since 0.1
+ */
 public enum SpliceFlag {
     /** SPLICE_F_MOVE: a hint to move pages instead of copying them. */
     MOVE(1),

@@ -20,16 +20,26 @@ import java.util.Objects;
  * it was opened), {@link java.nio.channels.SocketChannel}, {@link java.nio.channels.Pipe}
  * ends and raw {@link java.io.FileDescriptor}s. A channel closed by another thread during
  * a call ends the call promptly; the descriptor number is never used after the close.
+ *
+ * @since 0.1
  */
 public final class ZeroCopy {
     private ZeroCopy() {}
 
-    /** True when the native library loaded (Linux, supported architecture). */
+    /**
+     * True when the native library loaded (Linux, supported architecture).
+     *
+     * @return whether calls can work here
+     */
     public static boolean isAvailable() {
         return NativeLibrary.isAvailable();
     }
 
-    /** Why the library is unavailable, saying what was tried; null when it is available. */
+    /**
+     * Why the library is unavailable, saying what was tried; null when it is available.
+     *
+     * @return the failure, or null
+     */
     public static Throwable unavailabilityCause() {
         return NativeLibrary.failure();
     }
@@ -48,7 +58,6 @@ public final class ZeroCopy {
      *
      * @param descriptor an open descriptor: file, socket or pipe
      * @return a channel over {@code descriptor} that never closes it
-     * @since 0.1
      */
     public static ByteChannel wrap(java.io.FileDescriptor descriptor) {
         return new DescriptorChannel(Objects.requireNonNull(descriptor, "descriptor"));
@@ -61,11 +70,16 @@ public final class ZeroCopy {
      * Socket and pipe targets are fed by sendfile or splice; a target without a descriptor
      * is written through a buffer, as NIO does.
      *
+      * @param src the file to read, open for reading
+      * @param position where in {@code src} to start
+      * @param count the most bytes to transfer; clamped to the end of {@code src}
+      * @param target where the bytes go
      * @return the number of bytes written, possibly zero
      * @throws ClosedChannelException if either channel is closed
      * @throws NonReadableChannelException if {@code src} was not opened for reading
      * @throws NonWritableChannelException if {@code target} is a FileChannel not open for writing
      * @throws IllegalArgumentException if {@code position} or {@code count} is negative
+      * @throws IOException if an I/O error occurs before anything moved
      */
     public static long transferTo(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
@@ -89,6 +103,10 @@ public final class ZeroCopy {
      * library pipe (1 MiB by default, {@code zerocopy.pipe.size}) instead of NIO's 8 KiB.
      * The count returned, or the exception when nothing was written, is exact.
      *
+      * @param src where the bytes come from
+      * @param dst the file to write, open for writing
+      * @param position where in {@code dst} to write
+      * @param count the most bytes to transfer
      * @return the number of bytes transferred, possibly zero
      * @throws ClosedChannelException if either channel is closed
      * @throws NonReadableChannelException if {@code src} is a FileChannel not open for reading
@@ -98,6 +116,7 @@ public final class ZeroCopy {
      *     channel before anything moved
      * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted;
      *     both channels are then closed
+      * @throws IOException if an I/O error occurs before anything moved
      */
     public static long transferFrom(ReadableByteChannel src, FileChannel dst, long position, long count)
             throws IOException {
@@ -125,7 +144,6 @@ public final class ZeroCopy {
      * @throws NonWritableChannelException if {@code target} cannot be written
      * @throws IllegalArgumentException if {@code position} or {@code count} is negative, or
      *     {@code target} has no file descriptor
-     * @since 0.1
      */
     public static long sendfile(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
@@ -140,9 +158,15 @@ public final class ZeroCopy {
      * of {@code src}. Nothing falls back: a refusal (EXDEV, EINVAL for overlapping ranges in
      * one file, ...) is an {@link ErrnoException}.
      *
+      * @param src the file to read
+      * @param srcPosition where in {@code src} to start, or -1 for its position
+      * @param dst the file to write
+      * @param dstPosition where in {@code dst} to write, or -1 for its position
+      * @param count the most bytes to copy
      * @return bytes copied; 0 when {@code srcPosition} is at or past the end of {@code src}
      * @throws IllegalArgumentException if {@code count} is negative, a position is below -1,
      *     or {@code dst} was opened for APPEND (the kernel refuses it)
+      * @throws IOException if the kernel refuses or an I/O error occurs
      */
     public static long copyFileRange(FileChannel src, long srcPosition, FileChannel dst, long dstPosition,
             long count) throws IOException {
@@ -159,6 +183,10 @@ public final class ZeroCopy {
      * returns when {@code count} bytes moved or {@code in} reached end of stream. Otherwise it
      * moves what it can without waiting for input.
      *
+      * @param in where the bytes come from
+      * @param out where the bytes go
+      * @param count the most bytes to move
+      * @param flags MOVE, NONBLOCK, MORE
      * @return the bytes moved; -1 if {@code in} was at end of stream before anything moved;
      *     0 only when a non-blocking side would block (or {@code count} is 0)
      * @throws IllegalArgumentException if {@code count} is negative or a channel has no
@@ -168,6 +196,7 @@ public final class ZeroCopy {
      *     channel before anything moved
      * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted;
      *     both channels are then closed
+      * @throws IOException if the kernel refuses or an I/O error occurs before anything moved
      */
     public static long splice(Channel in, Channel out, long count, SpliceFlag... flags) throws IOException {
         return splice(in, -1, out, -1, count, flags);
@@ -178,6 +207,16 @@ public final class ZeroCopy {
      * {@code inPosition} / {@code outPosition} read or write a file side at that offset
      * without changing its position; -1 uses and advances the channel's own position (the
      * only value allowed for sockets and pipes).
+      *
+      * @param in where the bytes come from
+      * @param inPosition the offset in a file {@code in}, or -1
+      * @param out where the bytes go
+      * @param outPosition the offset in a file {@code out}, or -1
+      * @param count the most bytes to move
+      * @param flags MOVE, NONBLOCK, MORE
+      * @return as {@link #splice(Channel, Channel, long, SpliceFlag...)}
+      * @throws IOException as {@link #splice(Channel, Channel, long, SpliceFlag...)}
+      * @throws IllegalArgumentException if a position is below -1 or given for a channel that is not a file
      */
     public static long splice(Channel in, long inPosition, Channel out, long outPosition, long count,
             SpliceFlag... flags) throws IOException {
@@ -219,6 +258,10 @@ public final class ZeroCopy {
      * waits until {@code in} has bytes and {@code out} has room; otherwise it does not wait.
      * One call duplicates at most what is queued in {@code in} (tee never waits for more).
      *
+      * @param in the pipe whose bytes are duplicated
+      * @param out the pipe that receives the copy
+      * @param count the most bytes to duplicate
+      * @param flags NONBLOCK, MORE
      * @return the bytes duplicated; -1 if {@code in} is empty and its write end closed (end of
      *     stream); 0 only when a non-blocking side would block (or {@code count} is 0)
      * @throws IllegalArgumentException if {@code count} is negative, or a channel is not a
@@ -255,6 +298,8 @@ public final class ZeroCopy {
      * <p>Each buffer's position and limit are read once; another thread moving them during
      * the call can change which of its bytes are sent, never make the call read outside it.
      *
+      * @param out the pipe to write
+      * @param srcs direct buffers, sent from position to limit in order
      * @return the bytes taken from the buffers (0 only in non-blocking mode when the pipe is full,
      *     or when the buffers have nothing remaining)
      * @throws IllegalArgumentException if a buffer is a heap buffer, or {@code out} is not a
@@ -271,14 +316,23 @@ public final class ZeroCopy {
      * A new kernel pipe ({@link java.nio.channels.Pipe#open()}) with at least {@code capacity}
      * bytes of room (F_SETPIPE_SZ; the kernel rounds up to a power-of-two number of pages).
      *
+      * @param capacity the bytes of room wanted
      * @throws IllegalArgumentException if {@code capacity} is not positive or the kernel refuses
      *     it (above /proc/sys/fs/pipe-max-size without CAP_SYS_RESOURCE; the message says so)
+      * @return a new pipe, both ends in blocking mode
+      * @throws IOException if pipe creation fails (EMFILE, ENFILE)
      */
     public static KernelPipe pipe(int capacity) throws IOException {
         return KernelPipe.open(capacity);
     }
 
-    /** Adopts an existing pipe, keeping its capacity; closing the KernelPipe closes it. */
+    /**
+     * Adopts an existing pipe, keeping its capacity; closing the KernelPipe closes it.
+     *
+     * @param pipe a pipe from {@link java.nio.channels.Pipe#open()}
+     * @return the same pipe with KernelPipe's methods
+     * @throws IOException if its descriptors cannot be read
+     */
     public static KernelPipe pipe(java.nio.channels.Pipe pipe) throws IOException {
         return KernelPipe.adopt(pipe);
     }
@@ -294,7 +348,6 @@ public final class ZeroCopy {
      * @return a new relay that holds no pipe until bytes are in flight
      * @throws IOException if a channel's descriptor cannot be read
      * @throws ClosedChannelException if a channel is closed
-     * @since 0.1
      */
     public static Relay relay(ReadableByteChannel from, WritableByteChannel to) throws IOException {
         Objects.requireNonNull(from, "from");
@@ -321,6 +374,11 @@ public final class ZeroCopy {
      * too, as in NIO); on a read-only channel that is an IOException. Size 0 maps nothing and
      * returns an empty region. An unaligned position is rounded down to the page internally.
      *
+      * @param channel the file to map
+      * @param mode READ_ONLY, READ_WRITE or PRIVATE
+      * @param position where in the file the region starts
+      * @param size the region's size in bytes; may exceed 2 GiB
+      * @param options POPULATE, HUGE_PAGES, LOCKED
      * @throws NullPointerException if {@code mode} is null
      * @throws ClosedChannelException if {@code channel} is closed
      * @throws IllegalArgumentException if {@code position} or {@code size} is negative or
@@ -329,6 +387,7 @@ public final class ZeroCopy {
      * @throws NonReadableChannelException if the channel was not opened for reading
      * @throws UnsupportedOperationException for a mode other than READ_ONLY, READ_WRITE, PRIVATE
      * @throws ErrnoException if mmap, or mlock for {@link MapOption#LOCKED}, fails
+      * @return the region, open until {@link MappedRegion#close()}
      */
     public static MappedRegion map(FileChannel channel, FileChannel.MapMode mode, long position, long size,
             MapOption... options) throws IOException {
