@@ -46,8 +46,8 @@ final class Torture {
     private static final int EBADF = 9;
     /**
      * Most bytes one pipe op writes into an empty 64 KiB pipe with no reader: 16 slots, and an
-     * unaligned range of n bytes spans up to n / 4096 + 1 pages (vmsplice takes page
-     * references), so a full 64 KiB would wait for room forever.
+     * unaligned range of n bytes spans up to n / 4096 + 1 pages (splice from a file at an
+     * unaligned offset), so a full 64 KiB would wait for room forever.
      */
     private static final int PIPE_BYTES = 65536 - 4096;
 
@@ -368,12 +368,12 @@ final class Torture {
         if (moved != direct.position() || (moved != length && !w.disturbed())) {
             throw new ModelError("vmsplice took " + moved + " of " + length + ", position " + direct.position());
         }
-        try {
-            return readBack(pipe, moved, offset, "vmsplice");
-        } finally {
-            // The pipe may hold references to the buffer's pages until read (vmsplice's javadoc).
-            java.lang.ref.Reference.reachabilityFence(direct);
+        // A buffer may be reused as soon as vmsplice returned (its javadoc): scribble over it
+        // before the reader reads; the reader must still see the slice.
+        for (int i = 0; i < length; i++) {
+            direct.put(i, (byte) ~direct.get(i));
         }
+        return readBack(pipe, moved, offset, "vmsplice");
     }
 
     /** A relay between two socket pairs: the far end must receive the fed slice exactly. */
