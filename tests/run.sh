@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check zerocopy has, as CI runs it: cargo fmt, clippy, cargo test, the build files'
-# Gradle 8/9 API check, the JUnit suite on JDK 11, 17, 21 and 25 (-Xcheck:jni), what
+# Gradle 8/9 API check, the JUnit suite on JDK 11, 17, 21 and 25 (-Xcheck:jni; child JVMs
+# load the library from the sealed jar), javadoc with doclint, what
 # publishToMavenLocal leaves in ~/.m2, the jar's two native libraries (ELF machine, glibc 2.17)
 # and the aarch64 one under qemu, and the gradle-consumer (JDK 11 and 25) and maven-consumer
 # examples built against the published jar. Ends with one line: "N passed, N failed".
@@ -83,6 +84,9 @@ check "native libraries in the jar: linux-x86_64 + linux-aarch64, ELF machine, g
     bash tests/check-jar-natives.sh "${main_jar:-build/libs/zerocopy.jar}"
 check "aarch64 under qemu: smoke (library from the jar) + TeeTest/SpliceTest (tests/arch-smoke.sh)" \
     bash tests/arch-smoke.sh
+
+check "javadoc of the API with -Xdoclint:all, no warning (gradle javadoc)" \
+    gradle --no-daemon --console=plain -q javadoc
 
 # What publishToMavenLocal (run above with testAll) must have put where Maven and Gradle look.
 published_ok() {

@@ -58,6 +58,7 @@ mod fd;
 mod mmap;
 mod pipe;
 mod poll;
+mod regions;
 mod sendfile;
 mod splice;
 mod testing;

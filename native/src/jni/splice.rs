@@ -1,7 +1,6 @@
 //! Exports for `sys::splice`: splice, tee and vmsplice, one kernel call each, no loops,
 //! no policy (the loops live in `Pump.java` and `PipeOps.java`).
 
-use std::io::IoSlice;
 
 use jni::objects::{JByteBuffer, JLongArray};
 use jni::sys::{jint, jlong};
@@ -78,29 +77,35 @@ native! {
 
 native! {
     /// `static native long vmsplice0(int fd, long[] iov, int count, int flags)`: `iov` holds
-    /// `count` pairs (address, length) of direct-buffer memory; returns the bytes the pipe
-    /// took (a prefix) or `WOULD_BLOCK`.
+    /// `count` quadruples (address, capacity, offset, length) of direct buffers, `offset` and
+    /// `length` read once from the buffer's position and limit; every one must lie inside its
+    /// buffer. The bytes are copied into pages the library owns before the pipe sees them (see
+    /// `sys::splice::vmsplice_copy`). Returns the bytes the pipe took (a prefix) or `WOULD_BLOCK`.
     fn vmsplice0(env, fd: jint, iov: JLongArray<'local>, count: jint, flags: jint) -> jlong {
         let output = borrow("vmsplice", fd)?;
-        let pairs = to_usize("iovec count", count.into())?.min(sys::splice::MAX_IOVECS);
-        let mut raw = vec![0 as jlong; pairs * 2];
+        let quads = to_usize("iovec count", count.into())?.min(sys::splice::MAX_IOVECS);
+        let mut raw = vec![0 as jlong; quads * 4];
         iov.get_region(env, 0, &mut raw)?;
-        let mut slices = Vec::with_capacity(pairs);
-        for pair in raw.chunks_exact(2) {
-            let (address, length) = (pair[0], to_usize("length", pair[1])?);
+        let mut slices = Vec::with_capacity(quads);
+        for quad in raw.chunks_exact(4) {
+            let (address, capacity) = (quad[0], to_usize("capacity", quad[1])?);
+            let (offset, length) = (to_usize("offset", quad[2])?, to_usize("length", quad[3])?);
             if address == 0 {
                 return Err(Error::InvalidArgument("null buffer address".into()));
             }
-            // SAFETY: Java computed address + position and a length within the buffer's
-            // limit for direct buffers it keeps reachable for the whole call, so the
-            // range is mapped and readable while this slice lives.
-            let bytes = unsafe { std::slice::from_raw_parts(address as *const u8, length) };
-            slices.push(IoSlice::new(bytes));
+            if offset.checked_add(length).is_none_or(|end| end > capacity) {
+                return Err(Error::InvalidArgument(format!(
+                    "range {offset}+{length} is outside a buffer of capacity {capacity}"
+                )));
+            }
+            // SAFETY: `address..address+capacity` is a direct buffer that Java keeps
+            // reachable for the whole call, and offset + length <= capacity was checked
+            // above, so the range is mapped and readable while this slice lives.
+            let bytes =
+                unsafe { std::slice::from_raw_parts((address as *const u8).add(offset), length) };
+            slices.push(bytes);
         }
-        // SAFETY: the Java caller owns the rule that the memory stays unmodified until
-        // the reader consumed it (documented on ZeroCopy.vmsplice).
-        let taken =
-            unsafe { sys::splice::vmsplice(output, &slices, sys::splice::flags_from_bits(flags)) };
-        count_or_would_block(taken)
+        let flags = sys::splice::flags_from_bits(flags);
+        count_or_would_block(sys::splice::vmsplice_copy(output, &slices, flags))
     }
 }

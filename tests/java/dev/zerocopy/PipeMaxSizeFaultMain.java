@@ -7,7 +7,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Run by {@link PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
+ * Run by {@code PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
  * above /proc/sys/fs/pipe-max-size and prints what happened, then shows pipes and relays
  * still work.
  */
@@ -43,7 +43,7 @@ public final class PipeMaxSizeFaultMain {
             Future<TestSupport.Drained> drained = TestSupport.drain(to[1]);
             long moved = 0;
             while (!relay.isDone()) {
-                moved += relay.transfer();
+                moved += Math.max(0, relay.transfer());
             }
             TestSupport.Drained got = drained.get(30, TimeUnit.SECONDS);
             System.out.println("relay: moved " + moved + " correct " + got.sha256.equals(TestSupport.sha256(data))

@@ -198,7 +198,7 @@ class TransferCloseTest {
             try (FileChannel file = bigFile()) {
                 Channel[] target = stuckTarget(socket);
                 Thread[] t = new Thread[1];
-                Ending ending = start(() -> ZeroCopy.sendfile((WritableByteChannel) target[0], file, 0, 64 << 20), t);
+                Ending ending = start(() -> ZeroCopy.sendfile(file, 0, 64 << 20, (WritableByteChannel) target[0]), t);
                 awaitBlocked(t[0]);
                 long closedAt = closeOrUnstick(target[0], target[1], socket ? "socket" : "pipe");
                 assertEndsWithinASecond(t[0], ending, closedAt);

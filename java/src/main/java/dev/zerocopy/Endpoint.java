@@ -104,22 +104,26 @@ final class Endpoint {
      * channel class). Throws ClosedChannelException when it is closed.
      */
     static Endpoint resolve(Object handle) throws IOException {
+        // A wrapped descriptor: the FileDescriptor is read and locked, the wrapper says
+        // whether it is open (its close() marks it closed under that same lock).
+        DescriptorChannel wrapper = null;
         if (handle instanceof DescriptorChannel) {
-            handle = ((DescriptorChannel) handle).descriptor;
+            wrapper = (DescriptorChannel) handle;
+            handle = wrapper.descriptor;
         }
         int holder = HOLDER.get(handle.getClass());
         if (holder == NO_DESCRIPTOR) {
             return null;
         }
         NativeLibrary.ensureAvailable();
-        Channel channel = handle instanceof Channel ? (Channel) handle : null;
+        Channel channel = handle instanceof Channel ? (Channel) handle : wrapper;
         Resolved[] recent = RECENT.get();
         int slot = (System.identityHashCode(handle) & 0x7fffffff) % CACHE_SLOTS;
         Resolved cached = recent[slot];
         if (channel != null && cached != null && cached.channel.get() == handle && channel.isOpen()) {
             return new Endpoint(handle, channel, cached.fd, cached.lock, cached.description);
         }
-        Object lock = channel != null ? Native.closeLock0(channel) : handle;
+        Object lock = channel != null && wrapper == null ? Native.closeLock0(channel) : handle;
         synchronized (lock) {
             if (channel != null ? !channel.isOpen() : !((FileDescriptor) handle).valid()) {
                 throw new ClosedChannelException();
@@ -129,7 +133,7 @@ final class Endpoint {
                 throw new ClosedChannelException();
             }
             int description = Native.describe0(fd);
-            if (channel != null) {
+            if (channel != null && wrapper == null) { // a raw descriptor's number may be reused: never cached
                 recent[slot] = new Resolved(channel, fd, lock, description);
             }
             return new Endpoint(handle, channel, fd, lock, description);

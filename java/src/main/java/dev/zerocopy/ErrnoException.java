@@ -5,6 +5,8 @@ import java.io.IOException;
 /**
  * A system call failed. The message names the call, its descriptors and the error, as in
  * {@code splice(fd 12 -> fd 14): EPIPE: Broken pipe}; {@link #errno()} gives the number.
+ *
+ * @since 0.1
  */
 public class ErrnoException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -42,6 +44,7 @@ public class ErrnoException extends IOException {
         }
     }
 
+    /** The errno value, as {@link #errno()} returns it. */
     private final int errno;
     private final transient Reason reason;
 
@@ -52,7 +55,11 @@ public class ErrnoException extends IOException {
         this.reason = Reason.of(reason);
     }
 
-    /** The {@code errno} the kernel returned. */
+    /**
+     * The {@code errno} the kernel returned.
+     *
+     * @return the errno number, e.g. 32 for EPIPE
+     */
     public int errno() {
         return errno;
     }

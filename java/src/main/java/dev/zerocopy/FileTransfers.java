@@ -307,10 +307,10 @@ final class FileTransfers {
 
     // ---- raw calls ---------------------------------------------------------------------
 
-    static long sendfile(WritableByteChannel target, FileChannel src, long position, long count)
+    static long sendfile(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
-        Objects.requireNonNull(target, "target");
         Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(target, "target");
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("position " + position + " and count " + count
                     + " must not be negative");
@@ -323,17 +323,22 @@ final class FileTransfers {
         if (!out.canWrite()) {
             throw new NonWritableChannelException();
         }
-        if (count == 0 || position >= src.size()) {
-            return 0; // at or past end of file, as transferTo (the kernel may say EOVERFLOW)
+        if (count == 0) {
+            return 0;
+        }
+        if (position >= src.size()) {
+            return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }
         boolean blocking = isBlocking(target);
         if (out.writesMaySleep()) {
             // sendfile into a blocking socket or pipe would hold the close lock while it
             // sleeps; splice (through the library's pipe for a socket) moves the same bytes
             // and stays awake.
-            return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
+            return Pump.splice(in, position, out, -1, count, 0, blocking);
         }
-        return Pump.sendfile(in, position, out, count, blocking);
+        long sent = Pump.sendfile(in, position, out, count, blocking);
+        // 0 is either a full non-blocking target or a file that shrank below position meanwhile.
+        return sent == 0 && position >= src.size() ? -1 : sent;
     }
 
     static long copyFileRange(FileChannel src, long srcPosition, FileChannel dst, long dstPosition, long count)

@@ -59,6 +59,8 @@ import java.util.Objects;
  * <p>Methods other than {@link #size()}, {@link #mode()}, {@link #isOpen()} and
  * {@link #close()} throw {@link IllegalStateException} once the region is closed, as a
  * closed FFM arena does.
+ *
+ * @since 0.1
  */
 public final class MappedRegion implements AutoCloseable {
     /** Buffers handed out are at most this long: {@code ByteBuffer} capacities are ints. */
@@ -282,7 +284,11 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    /** The address of the region's first byte (position given to map), 0 for an empty region. */
+    /**
+     * The address of the region's first byte (position given to map), 0 for an empty region.
+     *
+     * @return the address, for native code that reads the mapping
+     */
     public long address() {
         if (nio != null) {
             NativeLibrary.ensureAvailable();
@@ -291,17 +297,29 @@ public final class MappedRegion implements AutoCloseable {
         return mapping == null ? 0 : mapping.base + offsetInPage;
     }
 
-    /** The size given to map, in bytes; may exceed 2 GiB. */
+    /**
+     * The size given to map, in bytes; may exceed 2 GiB.
+     *
+     * @return the size in bytes
+     */
     public long size() {
         return size;
     }
 
-    /** The mode given to map. */
+    /**
+     * The mode given to map.
+     *
+     * @return READ_ONLY, READ_WRITE or PRIVATE
+     */
     public MapMode mode() {
         return mode;
     }
 
-    /** False once {@link #close()} was called. */
+    /**
+     * False once {@link #close()} was called.
+     *
+     * @return whether the region is still mapped
+     */
     public boolean isOpen() {
         return !closed;
     }
@@ -312,6 +330,7 @@ public final class MappedRegion implements AutoCloseable {
      *
      * @throws UnsupportedOperationException if the region is larger than
      *     {@code Integer.MAX_VALUE} bytes: use {@link #buffer(long, int)} windows
+      * @return a direct buffer over the whole region: position 0, limit = capacity = size
      */
     public ByteBuffer buffer() {
         if (size > MAX_BUFFER) {
@@ -326,7 +345,10 @@ public final class MappedRegion implements AutoCloseable {
      * {@code length}, read-only for {@link MapMode#READ_ONLY}. Windows may lie anywhere in
      * a region of any size.
      *
+      * @param offset where the window starts, in bytes from the region's first byte
+      * @param length the window's length in bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @return a direct buffer over the window: position 0, limit = capacity = length
      */
     public ByteBuffer buffer(long offset, int length) {
         checkRange(offset, length);
@@ -365,7 +387,11 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    /** msync(MS_SYNC) of the whole region: its changes are on the storage device on return. */
+    /**
+     * msync(MS_SYNC) of the whole region: its changes are on the storage device on return.
+     *
+     * @throws IOException if msync fails or the region is closed
+     */
     public void force() throws IOException {
         force(0, size);
     }
@@ -375,7 +401,10 @@ public final class MappedRegion implements AutoCloseable {
      * {@code MappedByteBuffer.force(index, length)} (JDK 13+). A {@link MapMode#PRIVATE} region's
      * changes never reach the file, so this has no effect on it.
      *
+      * @param offset the first byte to write back, from the region's first byte
+      * @param length how many bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @throws IOException if msync fails or the region is closed
      */
     public void force(long offset, long length) throws IOException {
         checkRange(offset, length);
@@ -412,7 +441,11 @@ public final class MappedRegion implements AutoCloseable {
     /**
      * madvise(2) over {@code length} bytes from {@code offset} (widened to whole pages).
      *
+      * @param advice what the kernel should expect
+      * @param offset the first byte it applies to
+      * @param length how many bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @throws IOException if madvise fails or the region is closed
      */
     public void advise(Advice advice, long offset, long length) throws IOException {
         Objects.requireNonNull(advice, "advice");
@@ -420,12 +453,20 @@ public final class MappedRegion implements AutoCloseable {
         onPages(offset, length, (address, bytes) -> Native.advise0(address, bytes, advice.ordinal()));
     }
 
-    /** mlock(2) the whole region: its pages stay in memory until {@link #unlock()} or close. */
+    /**
+     * mlock(2) the whole region: its pages stay in memory until {@link #unlock()} or close.
+     *
+     * @throws IOException if mlock fails (RLIMIT_MEMLOCK) or the region is closed
+     */
     public void lock() throws IOException {
         onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, true));
     }
 
-    /** munlock(2) the whole region. */
+    /**
+     * munlock(2) the whole region.
+     *
+     * @throws IOException if munlock fails or the region is closed
+     */
     public void unlock() throws IOException {
         onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, false));
     }
@@ -439,6 +480,9 @@ public final class MappedRegion implements AutoCloseable {
      * A target without a file descriptor is written through {@link #buffer(long, int)}
      * windows.
      *
+      * @param offset the first byte to write, from the region's first byte
+      * @param count the most bytes to write
+      * @param target where the bytes go
      * @return the number of bytes written, possibly zero
      * @throws ClosedChannelException if {@code target} is closed
      * @throws NonWritableChannelException if {@code target} is a FileChannel not open for writing

@@ -1,4 +1,6 @@
-package dev.zerocopy;
+package dev.zerocopy.child;
+
+import dev.zerocopy.ZeroCopy;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -10,7 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Run by {@link LoadingTest} in a fresh JVM: N threads race to the first use of the
+ * Run by {@code LoadingTest} in a fresh JVM: N threads race to the first use of the
  * library, each splicing a socket pair; or, with "report", prints why it is unavailable; or,
  * with "where", where it was loaded from and what failed before.
  */
@@ -39,8 +41,8 @@ public final class FreshJvmMain {
         List<Future<Long>> results = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             results.add(pool.submit(() -> {
-                SocketChannel[] a = TestSupport.socketPair();
-                SocketChannel[] b = TestSupport.socketPair();
+                SocketChannel[] a = ChildSupport.socketPair();
+                SocketChannel[] b = ChildSupport.socketPair();
                 a[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 start.await();
                 long n = ZeroCopy.splice(a[1], b[0], 3);
