@@ -1,7 +1,6 @@
 //! Exports for `sys::splice`: splice, tee and vmsplice, one kernel call each, no loops,
 //! no policy (the loops live in `Pump.java` and `PipeOps.java`).
 
-
 use jni::objects::{JByteBuffer, JLongArray};
 use jni::sys::{jint, jlong};
 
