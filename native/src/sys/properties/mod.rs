@@ -8,7 +8,7 @@
 //! shared strategies and helpers, and the properties of `sys` itself (`room_after`).
 
 use std::fs::File;
-use std::io::{IoSlice, Read};
+use std::io::Read;
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::FileExt;
 

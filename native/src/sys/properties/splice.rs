@@ -1,7 +1,7 @@
 //! Properties of `sys::splice`: splice(2), tee(2) and vmsplice(2).
 
 use super::*;
-use crate::sys::{mmap, pipe, splice};
+use crate::sys::{pipe, splice};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(CASES))]

@@ -57,7 +57,7 @@ class ApiConsistencyTest {
         try (Relay relay = ZeroCopy.relay(from.source(), to[0])) {
             byte[] data = TestSupport.randomBytes(100_000, 17);
             Future<Void> fed = TestSupport.feed(from.sink(), data); // closes the sink at the end
-            Future<Object[]> drained = TestSupport.drain(to[1]);
+            Future<TestSupport.Drained> drained = TestSupport.drain(to[1]);
             long moved = 0;
             for (long n; (n = relay.transfer()) != -1; ) {
                 assertTrue(n > 0, "blocking: never 0");
@@ -67,7 +67,7 @@ class ApiConsistencyTest {
             assertEquals(100_000, moved);
             assertTrue(relay.isDone());
             assertEquals(-1, relay.transfer(), "still -1");
-            assertEquals(TestSupport.sha256(data), drained.get(10, TimeUnit.SECONDS)[0]);
+            assertEquals(TestSupport.sha256(data), drained.get(10, TimeUnit.SECONDS).sha256);
         } finally {
             from.source().close();
             to[0].close();

@@ -1,6 +1,7 @@
 package dev.zerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,11 +44,17 @@ class NativeConstantsTest {
     @Test
     void describedKindsAndHoldersAreTheNativeOnes() throws IOException {
         Path file = Files.write(dir.resolve("f"), new byte[] {1});
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.APPEND)) {
-            Endpoint end = Endpoint.resolve(ch);
-            assertEquals(Native.KIND_FILE, end.kind);
-            assertTrue(end.canRead(), "read access seen through the shared CAN_READ bit");
-            assertTrue(end.isAppending(), "append seen through the shared APPENDING bit");
+        // Two channels: JDK 17 refuses READ + APPEND in one FileChannel.open.
+        try (FileChannel reading = FileChannel.open(file, StandardOpenOption.READ);
+                FileChannel appending = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            Endpoint read = Endpoint.resolve(reading);
+            assertEquals(Native.KIND_FILE, read.kind);
+            assertTrue(read.canRead(), "read access seen through the shared CAN_READ bit");
+            assertFalse(read.isAppending(), "no append without O_APPEND");
+            Endpoint append = Endpoint.resolve(appending);
+            assertEquals(Native.KIND_FILE, append.kind);
+            assertFalse(append.canRead(), "a write-only descriptor is not readable");
+            assertTrue(append.isAppending(), "append seen through the shared APPENDING bit");
         }
     }
 

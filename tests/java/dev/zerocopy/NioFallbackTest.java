@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Where the native library cannot load, transferTo, transferFrom and map are java.nio's:
  * a child JVM with {@code -Dzerocopy.library.disable=true} runs each case through NIO and
  * through ZeroCopy and compares results, exceptions, positions and bytes
- * ({@link NioFallbackMain}); calls NIO lacks still throw UnsupportedOperationException.
+ * ({@link dev.zerocopy.child.NioFallbackMain}); calls NIO lacks still throw UnsupportedOperationException.
  */
 class NioFallbackTest {
     @TempDir
@@ -22,7 +22,7 @@ class NioFallbackTest {
     @Test
     void mirrorCallsBehaveAsNioWithoutTheNativeLibrary() throws Exception {
         Object[] result = LoadingTest.runJava(List.of("-Xcheck:jni", "-Dzerocopy.library.disable=true"),
-                LoadingTest.jar() + File.pathSeparator + LoadingTest.testClasses(), "dev.zerocopy.NioFallbackMain",
+                LoadingTest.jar() + File.pathSeparator + LoadingTest.testClasses(), "dev.zerocopy.child.NioFallbackMain",
                 tmp.toString());
         String output = (String) result[1];
         assertEquals(0, result[0], output);

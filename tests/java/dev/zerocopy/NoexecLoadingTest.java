@@ -70,7 +70,7 @@ class NoexecLoadingTest {
         }
         command.addAll(List.of(properties));
         command.addAll(List.of("-cp", LoadingTest.jar() + File.pathSeparator + LoadingTest.testClasses(),
-                "dev.zerocopy.FreshJvmMain", "where"));
+                "dev.zerocopy.child.FreshJvmMain", "where"));
         return run(command, Env.WITHOUT_RUNTIME_DIR);
     }
 

@@ -47,6 +47,31 @@ public final class ChildSupport {
         }
     }
 
+    /** {@code NativeLibrary.report()}: where the library was loaded from and what failed before. */
+    public static String libraryReport() {
+        return (String) callNativeLibrary("report");
+    }
+
+    /** {@code NativeLibrary.platform()}: the jar directory this JVM loads from, e.g. linux-x86_64. */
+    public static String libraryPlatform() {
+        return (String) callNativeLibrary("platform");
+    }
+
+    /**
+     * Calls a static no-argument method of the package-private {@code dev.zerocopy.NativeLibrary}.
+     * Reflection, because a class of this package may not join the sealed {@code dev.zerocopy}
+     * to call it directly; it defines no class there, so the seal holds.
+     */
+    private static Object callNativeLibrary(String name) {
+        try {
+            java.lang.reflect.Method method = Class.forName("dev.zerocopy.NativeLibrary").getDeclaredMethod(name);
+            method.setAccessible(true);
+            return method.invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("dev.zerocopy.NativeLibrary." + name + "()", e);
+        }
+    }
+
     public static byte[] randomBytes(int size, long seed) {
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);

@@ -21,7 +21,7 @@ public final class FreshJvmMain {
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("where")) {
-            System.out.println("available=" + ZeroCopy.isAvailable() + " " + NativeLibrary.report()
+            System.out.println("available=" + ZeroCopy.isAvailable() + " " + ChildSupport.libraryReport()
                     + " cause=" + ZeroCopy.unavailabilityCause());
             return;
         }

@@ -1,4 +1,8 @@
-package dev.zerocopy;
+package dev.zerocopy.child;
+
+import dev.zerocopy.KernelPipe;
+import dev.zerocopy.MappedRegion;
+import dev.zerocopy.ZeroCopy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,15 +26,15 @@ public final class ArchSmokeMain {
     private static final int SIZE = 10 << 20;
 
     public static void main(String[] args) throws Exception {
-        String expected = args.length > 0 ? args[0] : NativeLibrary.platform();
+        String expected = args.length > 0 ? args[0] : ChildSupport.libraryPlatform();
         if (!ZeroCopy.isAvailable()) {
             throw new AssertionError("library unavailable", ZeroCopy.unavailabilityCause());
         }
-        String report = NativeLibrary.report();
+        String report = ChildSupport.libraryReport();
         if (!report.startsWith("loaded from jar resource /META-INF/native/" + expected + "/")) {
             throw new AssertionError("expected the jar's " + expected + " library, got: " + report);
         }
-        byte[] data = TestSupport.randomBytes(SIZE, 17);
+        byte[] data = ChildSupport.randomBytes(SIZE, 17);
         Path dir = Files.createTempDirectory("zerocopy-smoke");
         Path file = dir.resolve("data.bin");
         Files.write(file, data);
@@ -43,14 +47,14 @@ public final class ArchSmokeMain {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
         }
-        TestSupport.POOL.shutdownNow();
+        ChildSupport.POOL.shutdownNow();
         System.out.println("smoke OK on " + expected + " (os.arch " + System.getProperty("os.arch") + ", "
                 + Runtime.version() + "): transferTo file->socket, splice socket->socket, tee, map + close, "
                 + SIZE + " bytes each");
     }
 
     private static void transferToSocket(Path file, byte[] data) throws Exception {
-        SocketChannel[] pair = TestSupport.socketPair();
+        SocketChannel[] pair = ChildSupport.socketPair();
         try (FileChannel src = FileChannel.open(file, StandardOpenOption.READ)) {
             Future<byte[]> received = readAll(pair[1], data.length);
             long sent = 0;
@@ -64,10 +68,10 @@ public final class ArchSmokeMain {
     }
 
     private static void spliceSocketToSocket(byte[] data) throws Exception {
-        SocketChannel[] in = TestSupport.socketPair();
-        SocketChannel[] out = TestSupport.socketPair();
+        SocketChannel[] in = ChildSupport.socketPair();
+        SocketChannel[] out = ChildSupport.socketPair();
         try {
-            Future<?> writer = TestSupport.POOL.submit(() -> {
+            Future<?> writer = ChildSupport.POOL.submit(() -> {
                 ByteBuffer all = ByteBuffer.wrap(data);
                 while (all.hasRemaining()) {
                     in[0].write(all);
@@ -127,7 +131,7 @@ public final class ArchSmokeMain {
     }
 
     private static Future<byte[]> readAll(SocketChannel in, int size) {
-        return TestSupport.POOL.submit(() -> {
+        return ChildSupport.POOL.submit(() -> {
             byte[] got = new byte[size];
             readFully(in, ByteBuffer.wrap(got));
             return got;

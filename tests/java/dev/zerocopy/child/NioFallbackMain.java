@@ -1,4 +1,9 @@
-package dev.zerocopy;
+package dev.zerocopy.child;
+
+import dev.zerocopy.Advice;
+import dev.zerocopy.MapOption;
+import dev.zerocopy.MappedRegion;
+import dev.zerocopy.ZeroCopy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,7 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
- * Run by {@link NioFallbackTest} in a JVM without the native library: every case runs once
+ * Run by {@code NioFallbackTest} in a JVM without the native library: every case runs once
  * through {@link FileChannel} and once through {@link ZeroCopy} on fresh files, and the two
  * descriptions (result or exception class, positions, file bytes) must be equal. Prints one
  * line per case and "N cases, M differed".
@@ -77,7 +82,7 @@ public final class NioFallbackMain {
             }
         });
         same("transferTo file->socket and transferFrom socket->file", zc -> {
-            SocketChannel[] pair = TestSupport.socketPair();
+            SocketChannel[] pair = ChildSupport.socketPair();
             try (FileChannel src = open(source(100_000), READ); FileChannel dst = open(empty(), READ, WRITE)) {
                 long sent = 0;
                 while (sent < 100_000) {
@@ -132,7 +137,7 @@ public final class NioFallbackMain {
         }
         same("map a window, then transferTo a file and a socket", zc -> {
             try (FileChannel ch = open(source(10_000), READ); FileChannel dst = open(empty(), WRITE)) {
-                SocketChannel[] pair = TestSupport.socketPair();
+                SocketChannel[] pair = ChildSupport.socketPair();
                 ByteBuffer got = ByteBuffer.allocate(3000);
                 try {
                     if (zc) {
@@ -267,7 +272,7 @@ public final class NioFallbackMain {
 
     private static Path source(int size) throws IOException {
         Path file = Files.createTempFile(dir, "src", ".bin");
-        Files.write(file, TestSupport.randomBytes(size, size));
+        Files.write(file, ChildSupport.randomBytes(size, size));
         return file;
     }
 
