@@ -252,20 +252,25 @@ final class Endpoint {
 
     /** NIO's rule for interruptible channels: an interrupted thread's channels are closed. */
     static void checkInterrupt(Endpoint a, Endpoint b) throws ClosedByInterruptException {
-        if (Thread.currentThread().isInterrupted()) {
-            closeQuietly(a);
-            closeQuietly(b);
-            throw new ClosedByInterruptException();
-        }
+        checkInterrupt(a == null ? null : a.channel, b == null ? null : b.channel);
     }
 
-    private static void closeQuietly(Endpoint endpoint) {
-        if (endpoint != null && endpoint.channel != null) {
-            try {
-                endpoint.channel.close();
-            } catch (IOException ignored) {
-                // Closing on interrupt is best effort, as in AbstractInterruptibleChannel.
+    /**
+     * The same for channels at hand (a KernelPipe's ends): every entry point that does I/O
+     * on a channel applies it, even one that never waits, as FileChannel.map and size do.
+     */
+    static void checkInterrupt(Channel... channels) throws ClosedByInterruptException {
+        if (Thread.currentThread().isInterrupted()) {
+            for (Channel channel : channels) {
+                if (channel != null) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // Closing on interrupt is best effort, as in AbstractInterruptibleChannel.
+                    }
+                }
             }
+            throw new ClosedByInterruptException();
         }
     }
 }

@@ -326,6 +326,8 @@ final class FileTransfers {
         if (count == 0) {
             return 0;
         }
+        // Before src.size(), which would close only src on an interrupted thread.
+        Endpoint.checkInterrupt(in, out);
         if (position >= src.size()) {
             return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }

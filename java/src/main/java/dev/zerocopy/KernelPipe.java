@@ -2,6 +2,7 @@ package dev.zerocopy;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
@@ -77,6 +78,7 @@ public final class KernelPipe implements Closeable {
      * @throws IOException if the pipe is closed or fcntl fails
      */
     public int capacity() throws IOException {
+        checkInterrupt();
         Endpoint end = anyOpenEnd();
         return (int) Pump.locked(end, end, () -> Native.pipeCapacity0(end.fd));
     }
@@ -95,6 +97,7 @@ public final class KernelPipe implements Closeable {
      */
     public int setCapacity(int capacity) throws IOException {
         checkCapacity(capacity);
+        checkInterrupt();
         Endpoint end = anyOpenEnd();
         try {
             return (int) Pump.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
@@ -129,6 +132,7 @@ public final class KernelPipe implements Closeable {
      * @throws IOException if the pipe is closed or ioctl fails
      */
     public int available() throws IOException {
+        checkInterrupt();
         Endpoint end = Endpoint.require(pipe.source(), "source");
         return (int) Pump.locked(end, end, () -> Native.available0(end.fd));
     }
@@ -158,6 +162,11 @@ public final class KernelPipe implements Closeable {
     @Override
     public String toString() {
         return "KernelPipe[" + (isOpen() ? "open" : "closed") + "]";
+    }
+
+    /** NIO's rule for channel I/O on an interrupted thread: both ends closed. */
+    private void checkInterrupt() throws ClosedByInterruptException {
+        Endpoint.checkInterrupt(pipe.source(), pipe.sink());
     }
 
     private Endpoint anyOpenEnd() throws IOException {

@@ -220,6 +220,9 @@ public final class MappedRegion implements AutoCloseable {
             // NIO's order: a write-only channel is NonReadable for every mode (mmap needs read access).
             throw new NonReadableChannelException();
         }
+        // NIO's rule for an interrupted thread, as FileChannel.map has it: even a call
+        // that never waits closes its channel and throws.
+        Endpoint.checkInterrupt(file, null);
         MappedRegion region;
         try {
             region = mapLocked(file, mode, code, position, size, populate);
