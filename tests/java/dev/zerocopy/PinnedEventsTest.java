@@ -83,6 +83,8 @@ class PinnedEventsTest {
                 throw new AssertionError(e);
             }
         });
+        System.out.println("pinned: " + events.size() + " jdk.VirtualThreadPinned events during " + CONNECTIONS
+                + " relayed connections on virtual threads (JDK " + Runtime.version().feature() + ")");
         assertEquals(0, events.size(), "pinned virtual threads during a relay run: " + events);
     }
 
