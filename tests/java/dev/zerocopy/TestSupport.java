@@ -202,6 +202,11 @@ final class TestSupport {
     }
 
     /** Number of open descriptors of this process. */
+    /** The library's poller threads ({@code Poller}) live in epoll_wait by design: not a stuck call. */
+    static boolean isPollerThread(Thread thread) {
+        return thread.getName().startsWith("zerocopy-poller-");
+    }
+
     static int openDescriptors() throws IOException {
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return (int) fds.count();

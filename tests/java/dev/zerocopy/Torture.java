@@ -744,8 +744,8 @@ final class Torture {
         int maps = mapsLines();
         List<String> ourMappings = mappingsOf(dir);
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
-            if (e.getKey().getName().startsWith("zerocopy-poller-")) {
-                continue;  // the library's poller threads live in epoll_wait by design
+            if (TestSupport.isPollerThread(e.getKey())) {
+                continue;
             }
             for (StackTraceElement frame : e.getValue()) {
                 if (frame.getClassName().equals(Native.class.getName())) {
