@@ -25,10 +25,11 @@ check() {  # check NAME COMMAND...: one pass/fail for a command that is not a te
     fi
 }
 
-# JDK_HOME N: the JDK N that build.gradle would pick ($JDK<N>_HOME, /usr/lib/jvm, ~/.jdks).
+# JDK_HOME N: the JDK N that build.gradle would pick ($JDK<N>_HOME, /usr/lib/jvm, /opt, ~/.jdks;
+# .ci/setup puts JDK 11 and 21 in /opt).
 jdk_home() {
     local var="JDK$1_HOME" home
-    for home in ${!var:-} /usr/lib/jvm/* "$HOME"/.jdks/*; do
+    for home in ${!var:-} /usr/lib/jvm/* /opt/* "$HOME"/.jdks/*; do
         if [ -x "$home/bin/java" ] && grep -Eq "^JAVA_VERSION=\"(1\.)?$1[.\"]" "$home/release" 2>/dev/null; then
             echo "$home"
             return
