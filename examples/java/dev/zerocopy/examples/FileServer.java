@@ -154,12 +154,48 @@ public final class FileServer {
                 server.connections.get(), server.requests.get(), server.bodyBytes.get(), server.errors.get(),
                 server.idleClosed.get(), server.headTimeouts.get(), server.responseTimeouts.get(),
                 server.acceptErrors.get(), server.refused.get())));
+        if (mode.equals("sendfile") && !ZeroCopy.isAvailable()) {
+            Args.fail("--mode sendfile: zerocopy is unavailable: " + ZeroCopy.unavailabilityCause());
+        }
+        warmUp(listener, pool, server.root);
         Thread watchdog = new Thread(server::watch, "FileServer-deadlines");
         watchdog.setDaemon(true);
         watchdog.start();
         System.out.println("FileServer listening on " + listener.getLocalAddress() + " serving " + server.root
                 + " (mode " + mode + ", " + threads + " threads)");
         server.acceptLoop(listener, pool);
+    }
+
+    /**
+     * Runs once, before the first client, what the JDK initialises lazily and needs descriptors
+     * for. Measured on JDK 17: the first close of a socket initialises sun.nio.ch.FileDispatcherImpl,
+     * whose static initialiser opens a socket pair; if that first close happens under EMFILE the
+     * class is marked unusable for the life of the JVM, every later socket close throws
+     * NoClassDefFoundError, and the server leaks each connection until it is dead. Likewise the
+     * virtual-thread poller (JDK 21+) opens its epoll descriptors on first use. So: open and close
+     * a file channel, and carry one byte each way over a loopback connection on a pool thread.
+     */
+    static void warmUp(ServerSocketChannel listener, ExecutorService pool, Path root) throws Exception {
+        FileChannel.open(root).close();
+        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
+        InetSocketAddress self = new InetSocketAddress(
+                local.getAddress().isAnyLocalAddress() ? java.net.InetAddress.getLoopbackAddress() : local.getAddress(),
+                local.getPort());
+        try (SocketChannel client = SocketChannel.open(self)) {
+            SocketChannel accepted = listener.accept();
+            java.util.concurrent.Future<?> echo = pool.submit(() -> {
+                try (SocketChannel s = accepted) {
+                    ByteBuffer one = ByteBuffer.allocate(1);
+                    s.read(one);
+                    one.flip();
+                    s.write(one);
+                }
+                return null;
+            });
+            client.write(ByteBuffer.wrap(new byte[] {'x'}));
+            client.read(ByteBuffer.allocate(1));
+            echo.get(10, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -281,6 +317,9 @@ public final class FileServer {
             if (!conn.expired) {
                 errors.incrementAndGet();
             }
+        } catch (RuntimeException | Error e) {
+            errors.incrementAndGet();
+            System.err.println("connection: " + e); // a bug or the JVM in trouble: say so, keep serving
         } finally {
             live.remove(conn);
             open.decrementAndGet();
