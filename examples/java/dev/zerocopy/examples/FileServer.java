@@ -435,10 +435,23 @@ public final class FileServer {
 
     private void sendBody(FileChannel file, long start, long length, SocketChannel socket) throws IOException {
         long done = 0;
+        ByteBuffer chunk = null;
         while (done < length) {
             long n = zeroCopy
                     ? ZeroCopy.transferTo(file, start + done, length - done, socket)
                     : file.transferTo(start + done, length - done, socket);
+            if (n == 0 && start + done < file.size()) {
+                // Measured on JDK 25: FileChannel.transferTo on a virtual thread returns 0 when the
+                // socket is full (the descriptor is non-blocking underneath) instead of waiting.
+                // A blocking write of the next chunk parks the thread until the peer reads.
+                if (chunk == null) {
+                    chunk = ByteBuffer.allocate(64 * 1024);
+                }
+                chunk.clear().limit((int) Math.min(chunk.capacity(), length - done));
+                n = Math.max(0, file.read(chunk, start + done));
+                chunk.flip();
+                writeFully(socket, chunk);
+            }
             if (n <= 0) {
                 throw new IOException("file shrank while being sent: " + (length - done) + " bytes short");
             }
