@@ -160,7 +160,7 @@ for jdk in "$jdk21" "$jdk25"; do
             result=$(timeout 30 iperf3 -c 127.0.0.1 -p "$p2" -t "${ZEROCOPY_IPERF_SECONDS:-3}" -J 2>/dev/null \
                 | python3 -c 'import json,sys; r=json.load(sys.stdin)["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"] / 1e9, r["bytes"]))' 2>/dev/null)
             after=$(cpu_ticks "$pid")
-            if [ -n "$result" ]; then
+            if [ -n "$result" ] && [ "${result#* }" -gt 0 ]; then
                 read -r gbps bytes <<< "$result"
                 cpu=$(( (after - before) * 10 ))
                 ok "$tag: iperf3 $gbps Gbit/s, proxy CPU $cpu ms for $((bytes >> 20)) MiB"

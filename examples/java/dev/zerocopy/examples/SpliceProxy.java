@@ -536,7 +536,7 @@ public final class SpliceProxy {
                 if (moved > 0 && flags.length == 0) {
                     break; // blocking: return after each chunk, as Relay.transfer() does
                 }
-                long n = ZeroCopy.splice(from, forward.sink(), forward.capacity(), flags);
+                long n = readChunk();
                 if (n == 0) {
                     break;
                 }
@@ -558,6 +558,24 @@ public final class SpliceProxy {
             }
             counter.addAndGet(moved);
             return moved;
+        }
+
+        /**
+         * Source -> forward pipe. Non-blocking: what is there. Blocking: a splice on blocking
+         * channels returns only once {@code count} bytes moved or the source ended, so a
+         * request smaller than the pipe would wait forever for more; wait for the first byte
+         * with a blocking 1-byte splice, then take whatever else is there without waiting.
+         */
+        private long readChunk() throws IOException {
+            if (flags.length > 0) {
+                return ZeroCopy.splice(from, forward.sink(), forward.capacity(), flags);
+            }
+            long n = ZeroCopy.splice(from, forward.sink(), 1);
+            if (n > 0) {
+                long more = ZeroCopy.splice(from, forward.sink(), forward.capacity() - 1, SpliceFlag.NONBLOCK);
+                n += Math.max(0, more); // -1 (end) right after: the next call sees it again
+            }
+            return n;
         }
 
         @Override
