@@ -9,6 +9,7 @@ mod channel;
 mod io;
 mod mmap;
 mod pipes;
+mod poll;
 mod transfer;
 
 use std::os::fd::BorrowedFd;

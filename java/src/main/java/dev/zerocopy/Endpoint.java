@@ -219,19 +219,33 @@ final class Endpoint {
     }
 
     /**
-     * Waits until this descriptor is ready for {@code interest}, in short polls, checking
-     * between them that both ends of the transfer are open and the thread not interrupted.
-     * An interrupt closes both and throws ClosedByInterruptException, as NIO does.
+     * Waits until this descriptor is ready for {@code interest}, checking that both ends of
+     * the transfer are open and the thread not interrupted, as NIO's blocking calls do. An
+     * interrupt closes both and throws ClosedByInterruptException; a close by another
+     * thread throws AsynchronousCloseException. The one wait of the library: every call
+     * that must wait for a socket or pipe comes here, outside every lock.
      */
     void await(int interest, Endpoint a, Endpoint b) throws IOException {
+        await(interest, a, b, null);
+    }
+
+    /** The same, also ending (AsynchronousCloseException) once {@code alsoCancelled} says so. */
+    void await(int interest, Endpoint a, Endpoint b, Poller.Cancellation alsoCancelled) throws IOException {
+        Poller.Cancellation cancelled = () -> !a.isOpen() || (b != null && !b.isOpen())
+                || (alsoCancelled != null && alsoCancelled.cancelled());
+        // A platform thread polls in short slices; a virtual thread parks (a native poll
+        // would pin its carrier) and is woken by the library's poller.
+        boolean virtual = Poller.onVirtualThread();
         for (;;) {
             checkInterrupt(a, b);
-            if (!a.isOpen() || (b != null && !b.isOpen())) {
+            if (cancelled.cancelled()) {
                 throw new AsynchronousCloseException();
             }
-            // Outside the lock: if the number was closed and reused meanwhile, the poll
-            // merely wakes early; the call that follows re-checks under the lock.
-            if (Native.poll0(fd, interest, POLL_SLICE_MILLIS) != 0) {
+            // Outside the lock: if the number was closed and reused meanwhile, the wait
+            // merely ends early; the call that follows re-checks under the lock.
+            boolean ready = virtual ? Poller.park(fd, interest, cancelled)
+                    : Native.poll0(fd, interest, POLL_SLICE_MILLIS) != 0;
+            if (ready) {
                 return;
             }
         }

@@ -13,6 +13,7 @@ import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A memory-mapped range of a file that is unmapped when you call {@link #close()}, not when
@@ -84,7 +85,8 @@ public final class MappedRegion implements AutoCloseable {
     /** Weakly held buffers handed out, so close can set their limit to 0. */
     private final List<WeakReference<ByteBuffer>> views = new ArrayList<>();
     private int viewsPruneAt = 64;
-    private final Object closeLock = new Object();
+    /** Held while close() may wait for the GC, so a j.u.c lock (a monitor pins on JDK 21-23). */
+    private final ReentrantLock closeLock = new ReentrantLock();
     private volatile boolean closed;
 
     /**
@@ -523,7 +525,8 @@ public final class MappedRegion implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (closeLock) {
+        closeLock.lock();
+        try {
             if (closed) {
                 return;
             }
@@ -563,6 +566,8 @@ public final class MappedRegion implements AutoCloseable {
                     mapping.placeholder = true;
                 }
             }
+        } finally {
+            closeLock.unlock();
         }
     }
 

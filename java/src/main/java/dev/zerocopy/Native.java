@@ -48,6 +48,13 @@ final class Native {
 
     static native int poll0(int fd, int interest, int timeoutMillis);
 
+    /** The library's poller ({@link Poller}): epoll_create1, one-shot epoll_ctl, epoll_wait. */
+    static native int epollCreate0() throws ErrnoException;
+
+    static native void epollArm0(int epfd, int fd, int interest) throws java.io.IOException;
+
+    static native int epollWait0(int epfd, int[] ready, int timeoutMillis);
+
     /** pipe2(2); EMFILE and ENFILE come as {@link ErrnoException}. */
     static native long pipe0(int capacity) throws ErrnoException;
 

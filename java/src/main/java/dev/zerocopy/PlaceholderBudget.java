@@ -1,5 +1,7 @@
 package dev.zerocopy;
 
+import java.util.concurrent.locks.ReentrantLock;
+
 /**
  * Bounds the anonymous placeholders that closed regions leave behind while views of them
  * are still reachable, the way {@code java.nio.Bits.reserveMemory} bounds direct memory:
@@ -20,6 +22,7 @@ final class PlaceholderBudget {
     private static final int MAX_SLEEPS = 9;
 
     private static final Object LOCK = new Object();
+    private static final ReentrantLock COLLECTING = new ReentrantLock();
     private static int count;
     private static long bytes;
     private static long collections;
@@ -31,8 +34,10 @@ final class PlaceholderBudget {
         if (tryReserve(length)) {
             return;
         }
-        // One thread at a time triggers the GC; the others find room after it.
-        synchronized (PlaceholderBudget.class) {
+        // One thread at a time triggers the GC; the others find room after it. A j.u.c lock,
+        // as it is held while sleeping: a monitor would pin a virtual thread on JDK 21-23.
+        COLLECTING.lock();
+        try {
             if (tryReserve(length)) {
                 return;
             }
@@ -44,6 +49,8 @@ final class PlaceholderBudget {
                     bytes += length;
                 }
             }
+        } finally {
+            COLLECTING.unlock();
         }
     }
 

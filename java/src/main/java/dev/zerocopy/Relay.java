@@ -8,6 +8,7 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One direction of a proxy: moves bytes from one channel to another through a kernel pipe
@@ -54,7 +55,8 @@ public final class Relay implements Closeable {
     /** Null when that channel has no descriptor: the relay then always copies. */
     private final Endpoint in;
     private final Endpoint out;
-    private final Object transferLock = new Object();
+    /** Held across waits, so a j.u.c lock: a monitor would pin a virtual thread on JDK 21-23. */
+    private final ReentrantLock transferLock = new ReentrantLock();
     private final Object stateLock = new Object();
 
     private volatile boolean closed;
@@ -97,7 +99,8 @@ public final class Relay implements Closeable {
         if (max < 0) {
             throw new IllegalArgumentException("max is negative: " + max);
         }
-        synchronized (transferLock) {
+        transferLock.lock();
+        try {
             synchronized (stateLock) {
                 if (closed) {
                     throw new ClosedChannelException();
@@ -132,6 +135,8 @@ public final class Relay implements Closeable {
                     }
                 }
             }
+        } finally {
+            transferLock.unlock();
         }
     }
 
@@ -258,17 +263,9 @@ public final class Relay implements Closeable {
         return written;
     }
 
-    /** Waits in short polls, noticing close of the relay or a channel, and interrupt. */
+    /** {@link Endpoint#await}, which also ends when this relay is closed. */
     private void await(Endpoint endpoint, int interest) throws IOException {
-        for (;;) {
-            if (closed || !from.isOpen() || !to.isOpen()) {
-                throw new AsynchronousCloseException();
-            }
-            Endpoint.checkInterrupt(in, out);
-            if (Native.poll0(endpoint.fd, interest, Endpoint.POLL_SLICE_MILLIS) != 0) {
-                return;
-            }
-        }
+        endpoint.await(interest, in, out, () -> closed);
     }
 
     /** Bytes read from the source and not yet written to the target. */
