@@ -222,6 +222,10 @@ print(saw, code)
 PY
 )
 expect "EMFILE reported, then a new client is served" "$result" "True 200"
+# JDK 17's FileDispatcherImpl and JDK 21+'s sun.nio.ch.Poller, first used under EMFILE, fail for good.
+grep -q "NoClassDefFoundError\|ExceptionInInitializerError" "$work/emfile.log" \
+    && bad "a JDK class failed to initialise under EMFILE: $(grep -m1 -o 'NoClassDefFoundError.*\|ExceptionInInitializerError.*' "$work/emfile.log")" \
+    || ok "no JDK class failed to initialise under EMFILE"
 stop_server
 grep "FileServer stopped" "$work/emfile.log" | grep -q " [1-9][0-9]* accept errors" \
     && ok "accept errors counted: $(grep "FileServer stopped" "$work/emfile.log" | grep -o '[0-9]* accept errors')" \

@@ -172,8 +172,10 @@ public final class FileServer {
      * whose static initialiser opens a socket pair; if that first close happens under EMFILE the
      * class is marked unusable for the life of the JVM, every later socket close throws
      * NoClassDefFoundError, and the server leaks each connection until it is dead. Likewise the
-     * virtual-thread poller (JDK 21+) opens its epoll descriptors on first use. So: open and close
-     * a file channel, and carry one byte each way over a loopback connection on a pool thread.
+     * virtual-thread poller (JDK 21+, sun.nio.ch.Poller) opens its epoll descriptors on first use
+     * and, measured on JDK 25 under EMFILE, then throws NoClassDefFoundError for every later
+     * connection. So: open and close a file channel, and carry one byte each way over a loopback
+     * connection whose reader on a pool thread waits for it.
      */
     static void warmUp(ServerSocketChannel listener, ExecutorService pool, Path root) throws Exception {
         FileChannel.open(root).close();
@@ -183,8 +185,10 @@ public final class FileServer {
                 local.getPort());
         try (SocketChannel client = SocketChannel.open(self)) {
             SocketChannel accepted = listener.accept();
+            java.util.concurrent.atomic.AtomicReference<Thread> reader = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.concurrent.Future<?> echo = pool.submit(() -> {
                 try (SocketChannel s = accepted) {
+                    reader.set(Thread.currentThread());
                     ByteBuffer one = ByteBuffer.allocate(1);
                     s.read(one);
                     one.flip();
@@ -192,6 +196,13 @@ public final class FileServer {
                 }
                 return null;
             });
+            // Send only once the reader waits, so that it really parks (JDK 21+: sun.nio.ch.Poller
+            // is initialised by the first park on a socket, and fails for good under EMFILE).
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() - giveUp < 0 && (reader.get() == null
+                    || reader.get().getState() == Thread.State.RUNNABLE)) {
+                Thread.sleep(1);
+            }
             client.write(ByteBuffer.wrap(new byte[] {'x'}));
             client.read(ByteBuffer.allocate(1));
             echo.get(10, TimeUnit.SECONDS);
@@ -277,6 +288,16 @@ public final class FileServer {
                 if (now - c.deadline > 0 && !c.expired) {
                     c.expired = true;
                     (c.phase == 0 ? idleClosed : c.phase == 1 ? headTimeouts : responseTimeouts).incrementAndGet();
+                    // shutdown(2) first: it acts on the socket, not the descriptor, so it also ends
+                    // a sendfile already blocked in the kernel. Measured on JDK 17: close() alone
+                    // does not stop FileChannel.transferTo blocked on a platform thread (the socket
+                    // channel does not know that thread), and the client got all 256 MiB.
+                    try {
+                        c.socket.shutdownInput();
+                        c.socket.shutdownOutput();
+                    } catch (IOException | RuntimeException ignored) {
+                        // not connected any more, or closed meanwhile: close() below is enough
+                    }
                     try {
                         c.socket.close(); // wakes the connection's thread wherever it waits
                     } catch (IOException ignored) {
