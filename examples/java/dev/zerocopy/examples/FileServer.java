@@ -2,6 +2,7 @@ package dev.zerocopy.examples;
 
 import dev.zerocopy.ZeroCopy;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.URLDecoder;
@@ -15,34 +16,49 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * A static-file HTTP/1.1 server whose bodies go out with sendfile(2) via
- * {@link ZeroCopy#transferTo}: GET and HEAD, keep-alive, single byte ranges (206 / 416),
- * 403 / 404 / 405, content types for common extensions, an idle timeout per connection and
- * a bounded pool of worker threads. No path outside the root is ever served: "..", encoded
- * slashes and symlinks that leave the root are refused.
- *
- * <pre>
- * FileServer --root DIR --port PORT [--bind HOST] [--mode sendfile|nio] [--threads N] [--idle-seconds S]
- * </pre>
+ * A static-file HTTP/1.1 server whose bodies go out with {@link ZeroCopy#transferTo}
+ * (sendfile(2)), hardened the way a server facing the internet must be:
+ * <ul>
+ * <li>a connection per thread: a virtual thread on JDK 21+, else a bounded pool;
+ * <li>the accept loop survives EMFILE/ENFILE (backs off, keeps accepting, counts it);
+ * <li>deadlines per phase, not per read: keep-alive idle, the whole request head, and the
+ *     whole response (a base plus one second per {@code --min-rate} bytes of body), enforced
+ *     by one watchdog thread that closes the socket, so a client dripping bytes or never
+ *     reading is disconnected after a bound;
+ * <li>caps on the head's size (431), requests per connection and open connections;
+ * <li>RFC 9110/9112: GET and HEAD (others 405 with {@code Allow}), {@code Host} exactly once
+ *     in HTTP/1.1, obs-fold rejected, one byte range (206), several ranges answered with the
+ *     whole file (200), an overflowing last-byte-pos clamped, {@code If-Range} against a
+ *     strong ETag or Last-Modified;
+ * <li>never a path outside the root ("..", encoded slashes, symlinks that leave it), and no
+ *     dotfile ({@code /.env}, {@code /.git/config}) unless {@code --dotfiles allow}.
+ * </ul>
  *
  * {@code --mode nio} sends bodies with FileChannel.transferTo, for comparison.
  */
 public final class FileServer {
-    private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+    private static final String USAGE = "FileServer --root DIR --port PORT [--bind HOST] [--mode sendfile|nio]"
+            + " [--threads virtual|platform] [--workers N] [--max-connections N] [--idle-seconds S]"
+            + " [--head-seconds S] [--response-seconds S] [--min-rate BYTES_PER_S] [--max-head-bytes N]"
+            + " [--max-requests N] [--dotfiles deny|allow]";
     private static final Map<String, String> TYPES = Map.ofEntries(
             Map.entry("html", "text/html; charset=utf-8"), Map.entry("htm", "text/html; charset=utf-8"),
             Map.entry("txt", "text/plain; charset=utf-8"), Map.entry("css", "text/css"),
@@ -53,24 +69,45 @@ public final class FileServer {
             Map.entry("pdf", "application/pdf"), Map.entry("zip", "application/zip"),
             Map.entry("gz", "application/gzip"), Map.entry("mp4", "video/mp4"), Map.entry("wasm", "application/wasm"));
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    private static final String ALLOW = "Allow: GET, HEAD\r\n";
+
+    /** Limits, from the command line. */
+    static final class Limits {
+        long idleNanos;
+        long headNanos;
+        long responseNanos;
+        long minRate;
+        int maxHead;
+        int maxRequests;
+        int maxConnections;
+        boolean dotfiles;
+    }
 
     private final Path root;
     private final boolean zeroCopy;
-    private final int idleMillis;
+    private final Limits limits;
+    private final Set<Connection> live = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger open = new AtomicInteger();
     final AtomicLong connections = new AtomicLong();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong bodyBytes = new AtomicLong();
     final AtomicLong errors = new AtomicLong();
+    final AtomicLong idleClosed = new AtomicLong();
+    final AtomicLong headTimeouts = new AtomicLong();
+    final AtomicLong responseTimeouts = new AtomicLong();
+    final AtomicLong acceptErrors = new AtomicLong();
+    final AtomicLong refused = new AtomicLong();
 
-    FileServer(Path root, boolean zeroCopy, int idleMillis) throws IOException {
+    FileServer(Path root, boolean zeroCopy, Limits limits) throws IOException {
         this.root = root.toRealPath();
         this.zeroCopy = zeroCopy;
-        this.idleMillis = idleMillis;
+        this.limits = limits;
     }
 
     public static void main(String[] args) throws Exception {
-        Args parsed = Args.parse(args, "FileServer --root DIR --port PORT [--bind HOST] [--mode sendfile|nio]"
-                + " [--threads N] [--idle-seconds S]", "root", "port", "bind", "mode", "threads", "idle-seconds");
+        Args parsed = Args.parse(args, USAGE, "root", "port", "bind", "mode", "threads", "workers",
+                "max-connections", "idle-seconds", "head-seconds", "response-seconds", "min-rate",
+                "max-head-bytes", "max-requests", "dotfiles");
         Path root = Paths.get(parsed.required("root"));
         if (!Files.isDirectory(root)) {
             Args.fail("--root " + root + " is not a directory");
@@ -80,82 +117,278 @@ public final class FileServer {
             Args.fail("--mode must be sendfile or nio, not " + mode);
         }
         int port = parsed.intValue("port", -1, 0, 65535);
-        int threads = parsed.intValue("threads", 64, 1, 10_000);
-        int idle = parsed.intValue("idle-seconds", 30, 1, 86_400);
+        String threads = parsed.get("threads", VirtualThreads.available() ? "virtual" : "platform");
+        if (!threads.equals("virtual") && !threads.equals("platform")) {
+            Args.fail("--threads must be virtual or platform, not " + threads);
+        }
+        if (threads.equals("virtual") && !VirtualThreads.available()) {
+            Args.fail("--threads virtual: " + VirtualThreads.unavailableReason());
+        }
+        int workers = parsed.intValue("workers", 64, 1, 10_000);
+        Limits limits = new Limits();
+        limits.maxConnections = parsed.intValue("max-connections", 10_000, 1, 1_000_000);
+        limits.idleNanos = TimeUnit.SECONDS.toNanos(parsed.intValue("idle-seconds", 15, 1, 86_400));
+        limits.headNanos = TimeUnit.SECONDS.toNanos(parsed.intValue("head-seconds", 10, 1, 3_600));
+        limits.responseNanos = TimeUnit.SECONDS.toNanos(parsed.intValue("response-seconds", 30, 1, 86_400));
+        limits.minRate = parsed.intValue("min-rate", 64 * 1024, 1, Integer.MAX_VALUE);
+        limits.maxHead = parsed.intValue("max-head-bytes", 16 * 1024, 256, 1 << 20);
+        limits.maxRequests = parsed.intValue("max-requests", 1000, 1, Integer.MAX_VALUE);
+        String dotfiles = parsed.get("dotfiles", "deny");
+        if (!dotfiles.equals("deny") && !dotfiles.equals("allow")) {
+            Args.fail("--dotfiles must be deny or allow, not " + dotfiles);
+        }
+        limits.dotfiles = dotfiles.equals("allow");
         String bind = parsed.get("bind", "127.0.0.1");
 
-        FileServer server = new FileServer(root, mode.equals("sendfile"), idle * 1000);
+        FileServer server = new FileServer(root, mode.equals("sendfile"), limits);
         ServerSocketChannel listener = ServerSocketChannel.open();
         listener.bind(new InetSocketAddress(bind, port), 1024);
-        // Bounded: at most `threads` connections are served at once, 1024 more wait.
-        ExecutorService pool = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(1024), new ThreadPoolExecutor.AbortPolicy());
+        ExecutorService pool = threads.equals("virtual")
+                ? VirtualThreads.newPerTaskExecutor()
+                // At most `workers` connections are served at once, 1024 more wait.
+                : new ThreadPoolExecutor(workers, workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(1024),
+                        new ThreadPoolExecutor.AbortPolicy());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> System.out.printf(
-                "FileServer stopped: %d connections, %d requests, %d body bytes, %d errors%n",
-                server.connections.get(), server.requests.get(), server.bodyBytes.get(), server.errors.get())));
+                "FileServer stopped: %d connections, %d requests, %d body bytes, %d errors, %d idle closed,"
+                        + " %d head timeouts, %d response timeouts, %d accept errors, %d refused%n",
+                server.connections.get(), server.requests.get(), server.bodyBytes.get(), server.errors.get(),
+                server.idleClosed.get(), server.headTimeouts.get(), server.responseTimeouts.get(),
+                server.acceptErrors.get(), server.refused.get())));
+        if (mode.equals("sendfile") && !ZeroCopy.isAvailable()) {
+            Args.fail("--mode sendfile: zerocopy is unavailable: " + ZeroCopy.unavailabilityCause());
+        }
+        warmUp(listener, pool, server.root);
+        Thread watchdog = new Thread(server::watch, "FileServer-deadlines");
+        watchdog.setDaemon(true);
+        watchdog.start();
         System.out.println("FileServer listening on " + listener.getLocalAddress() + " serving " + server.root
-                + " (mode " + mode + ")");
+                + " (mode " + mode + ", " + threads + " threads)");
+        server.acceptLoop(listener, pool);
+    }
+
+    /**
+     * Runs once, before the first client, what the JDK initialises lazily and needs descriptors
+     * for. Measured on JDK 17: the first close of a socket initialises sun.nio.ch.FileDispatcherImpl,
+     * whose static initialiser opens a socket pair; if that first close happens under EMFILE the
+     * class is marked unusable for the life of the JVM, every later socket close throws
+     * NoClassDefFoundError, and the server leaks each connection until it is dead. Likewise the
+     * virtual-thread poller (JDK 21+, sun.nio.ch.Poller) opens its epoll descriptors on first use
+     * and, measured on JDK 25 under EMFILE, then throws NoClassDefFoundError for every later
+     * connection. So: open and close a file channel, and carry one byte each way over a loopback
+     * connection whose reader on a pool thread waits for it.
+     */
+    static void warmUp(ServerSocketChannel listener, ExecutorService pool, Path root) throws Exception {
+        FileChannel.open(root).close();
+        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
+        InetSocketAddress self = new InetSocketAddress(
+                local.getAddress().isAnyLocalAddress() ? java.net.InetAddress.getLoopbackAddress() : local.getAddress(),
+                local.getPort());
+        try (SocketChannel client = SocketChannel.open(self)) {
+            SocketChannel accepted = listener.accept();
+            java.util.concurrent.atomic.AtomicReference<Thread> reader = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.Future<?> echo = pool.submit(() -> {
+                try (SocketChannel s = accepted) {
+                    reader.set(Thread.currentThread());
+                    ByteBuffer one = ByteBuffer.allocate(1);
+                    s.read(one);
+                    one.flip();
+                    s.write(one);
+                }
+                return null;
+            });
+            // Send only once the reader waits, so that it really parks (JDK 21+: sun.nio.ch.Poller
+            // is initialised by the first park on a socket, and fails for good under EMFILE).
+            long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() - giveUp < 0 && (reader.get() == null
+                    || reader.get().getState() == Thread.State.RUNNABLE)) {
+                Thread.sleep(1);
+            }
+            client.write(ByteBuffer.wrap(new byte[] {'x'}));
+            client.read(ByteBuffer.allocate(1));
+            echo.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Accepts forever. accept() fails with EMFILE/ENFILE when descriptors run out; the
+     * connection then stays in the backlog, so retrying at once would spin: back off (10 ms
+     * doubling to 1 s, as nginx pauses accepting) and keep going, so the port never stays
+     * bound with nobody accepting.
+     */
+    void acceptLoop(ServerSocketChannel listener, ExecutorService pool) throws InterruptedException {
+        long backoff = 0;
+        long lastReport = 0;
         for (;;) {
-            SocketChannel client = listener.accept();
-            server.connections.incrementAndGet();
+            SocketChannel client;
             try {
-                pool.execute(() -> server.serve(client));
-            } catch (java.util.concurrent.RejectedExecutionException busy) {
-                server.errors.incrementAndGet();
-                client.close();
+                client = listener.accept();
+                backoff = 0;
+            } catch (IOException e) {
+                acceptErrors.incrementAndGet();
+                backoff = backoff == 0 ? 10 : Math.min(backoff * 2, 1000);
+                if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(1)) {
+                    lastReport = System.nanoTime();
+                    System.err.println("accept: " + e.getMessage() + " (" + acceptErrors.get()
+                            + " accept errors so far; backing off " + backoff + " ms)");
+                }
+                Thread.sleep(backoff);
+                continue;
+            }
+            connections.incrementAndGet();
+            if (open.incrementAndGet() > limits.maxConnections) {
+                refuse(client);
+                continue;
+            }
+            try {
+                pool.execute(() -> serve(client));
+            } catch (RejectedExecutionException | OutOfMemoryError busy) {
+                refuse(client);
+            }
+        }
+    }
+
+    private void refuse(SocketChannel client) {
+        open.decrementAndGet();
+        refused.incrementAndGet();
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // nothing was sent on it
+        }
+    }
+
+    /** A connection and its current deadline (System.nanoTime; the watchdog closes it after). */
+    static final class Connection {
+        final SocketChannel socket;
+        volatile long deadline;
+        /** 0 idle, 1 head, 2 response: what to count when the deadline passes. */
+        volatile int phase;
+        volatile boolean expired;
+
+        Connection(SocketChannel socket) {
+            this.socket = socket;
+        }
+
+        void expect(int phase, long nanos) {
+            this.phase = phase;
+            this.deadline = System.nanoTime() + nanos;
+        }
+    }
+
+    /** The watchdog: every 100 ms, closes connections whose deadline passed. */
+    void watch() {
+        for (;;) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (Connection c : live) {
+                if (now - c.deadline > 0 && !c.expired) {
+                    c.expired = true;
+                    (c.phase == 0 ? idleClosed : c.phase == 1 ? headTimeouts : responseTimeouts).incrementAndGet();
+                    // shutdown(2) first: it acts on the socket, not the descriptor, so it also ends
+                    // a sendfile already blocked in the kernel. Measured on JDK 17: close() alone
+                    // does not stop FileChannel.transferTo blocked on a platform thread (the socket
+                    // channel does not know that thread), and the client got all 256 MiB.
+                    try {
+                        c.socket.shutdownInput();
+                        c.socket.shutdownOutput();
+                    } catch (IOException | RuntimeException ignored) {
+                        // not connected any more, or closed meanwhile: close() below is enough
+                    }
+                    try {
+                        c.socket.close(); // wakes the connection's thread wherever it waits
+                    } catch (IOException ignored) {
+                        // closing is all that was wanted
+                    }
+                }
             }
         }
     }
 
     void serve(SocketChannel client) {
+        Connection conn = new Connection(client);
+        conn.expect(1, limits.headNanos);
+        live.add(conn);
         try (SocketChannel socket = client) {
             socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            socket.socket().setSoTimeout(idleMillis);
-            HttpReader reader = new HttpReader(socket.socket().getInputStream());
-            for (;;) {
-                HttpReader.Request request = reader.next();
+            HttpHead.Reader reader = new HttpHead.Reader(socket, limits.maxHead);
+            for (int served = 1; ; served++) {
+                if (served > 1) {
+                    conn.expect(0, limits.idleNanos);
+                }
+                // A new connection's head deadline runs from accept; a later request's from its first byte.
+                boolean later = served > 1;
+                HttpHead request = reader.next(() -> {
+                    if (later) {
+                        conn.expect(1, limits.headNanos);
+                    }
+                });
                 if (request == null) {
                     return;
                 }
                 requests.incrementAndGet();
-                if (!respond(socket, request)) {
+                if (!respond(conn, request, served < limits.maxRequests)) {
                     return;
                 }
             }
-        } catch (java.net.SocketTimeoutException idle) {
-            // Idle keep-alive connection: closed quietly.
         } catch (IOException e) {
+            if (!conn.expired) {
+                errors.incrementAndGet();
+            }
+        } catch (RuntimeException | Error e) {
             errors.incrementAndGet();
+            System.err.println("connection: " + e); // a bug or the JVM in trouble: say so, keep serving
+        } finally {
+            live.remove(conn);
+            open.decrementAndGet();
         }
     }
 
     /** Answers one request; false when the connection must close afterwards. */
-    private boolean respond(SocketChannel socket, HttpReader.Request request) throws IOException {
-        boolean keepAlive = request.keepAlive();
-        if (request.bad) {
+    private boolean respond(Connection conn, HttpHead request, boolean mayKeepAlive) throws IOException {
+        SocketChannel socket = conn.socket;
+        conn.expect(2, limits.responseNanos);
+        if (request.errorStatus != 0) {
+            sendError(socket, request.errorStatus, request.errorReason, false);
+            return false;
+        }
+        boolean keepAlive = mayKeepAlive && request.keepAlive() && !request.hasBody();
+        // RFC 9112 §3.2: a 1.1 request without Host, or with more than one, gets 400.
+        if ((request.http11() && request.count("host") != 1) || request.count("host") > 1) {
             sendError(socket, 400, "Bad Request", false);
             return false;
         }
         boolean head = request.method.equals("HEAD");
         if (!head && !request.method.equals("GET")) {
-            sendError(socket, 405, "Method Not Allowed", keepAlive, "Allow: GET, HEAD\r\n");
+            sendError(socket, 405, "Method Not Allowed", keepAlive, ALLOW);
             return keepAlive;
+        }
+        if (request.hasBody()) {
+            sendError(socket, 400, "Bad Request", false); // a GET with a body: we do not read bodies
+            return false;
         }
         Path file = resolve(request.target);
         if (file == null) {
-            sendError(socket, 403, "Forbidden", keepAlive);
+            sendError(socket, 403, "Forbidden", keepAlive, head);
             return keepAlive;
         }
         try (FileChannel channel = FileChannel.open(file)) {
             long size = channel.size();
+            Instant modified = Files.getLastModifiedTime(file).toInstant();
+            String lastModified = HTTP_DATE.format(modified.atZone(ZoneOffset.UTC));
+            String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size) + "\"";
             long start = 0;
             long length = size;
             String status = "200 OK";
             String extra = "";
-            String range = request.headers.get("range");
-            if (range != null) {
+            String range = request.field("range");
+            // Range is defined for GET only (RFC 9110 §14.2); If-Range decides whether it applies.
+            if (range != null && !head && request.count("range") == 1 && ifRangeHolds(request, etag, modified)) {
                 long[] r = parseRange(range, size);
-                if (r == null) {
+                if (r == UNSATISFIABLE) {
                     sendError(socket, 416, "Range Not Satisfiable", keepAlive, "Content-Range: bytes */" + size + "\r\n");
                     return keepAlive;
                 }
@@ -166,13 +399,15 @@ public final class FileServer {
                     extra = "Content-Range: bytes " + r[0] + "-" + r[1] + "/" + size + "\r\n";
                 }
             }
+            conn.expect(2, limits.responseNanos + TimeUnit.SECONDS.toNanos(length / limits.minRate));
             String headers = "HTTP/1.1 " + status + "\r\n"
                     + "Date: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\r\n"
                     + "Server: zerocopy-FileServer\r\n"
                     + "Content-Type: " + contentType(file) + "\r\n"
                     + "Content-Length: " + length + "\r\n"
                     + "Accept-Ranges: bytes\r\n"
-                    + "Last-Modified: " + HTTP_DATE.format(Files.getLastModifiedTime(file).toInstant().atZone(ZoneOffset.UTC)) + "\r\n"
+                    + "Last-Modified: " + lastModified + "\r\n"
+                    + "ETag: " + etag + "\r\n"
                     + extra
                     + (keepAlive ? "" : "Connection: close\r\n")
                     + "\r\n";
@@ -184,10 +419,10 @@ public final class FileServer {
             }
         } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
             sendError(socket, e instanceof NoSuchFileException ? 404 : 403,
-                    e instanceof NoSuchFileException ? "Not Found" : "Forbidden", keepAlive);
+                    e instanceof NoSuchFileException ? "Not Found" : "Forbidden", keepAlive, head);
         } catch (IOException e) {
-            if (Files.isDirectory(file)) {
-                sendError(socket, 404, "Not Found", keepAlive);
+            if (!conn.expired && Files.isDirectory(file)) {
+                sendError(socket, 404, "Not Found", keepAlive, head);
             } else {
                 throw e;
             }
@@ -195,12 +430,49 @@ public final class FileServer {
         return keepAlive;
     }
 
+    /**
+     * RFC 9110 §13.1.5: Range applies when If-Range is absent, or names the current ETag
+     * (strong comparison: a weak tag never matches), or exactly the current Last-Modified.
+     * Otherwise the whole file is sent, so a resumed download of a changed file starts over
+     * instead of splicing old and new bytes.
+     */
+    static boolean ifRangeHolds(HttpHead request, String etag, Instant modified) {
+        String ifRange = request.field("if-range");
+        if (ifRange == null) {
+            return true;
+        }
+        if (request.count("if-range") != 1) {
+            return false;
+        }
+        if (ifRange.startsWith("\"") || ifRange.startsWith("W/")) {
+            return ifRange.equals(etag);
+        }
+        try {
+            return ZonedDateTime.parse(ifRange, HTTP_DATE).toInstant().getEpochSecond() == modified.getEpochSecond();
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
     private void sendBody(FileChannel file, long start, long length, SocketChannel socket) throws IOException {
         long done = 0;
+        ByteBuffer chunk = null;
         while (done < length) {
             long n = zeroCopy
                     ? ZeroCopy.transferTo(file, start + done, length - done, socket)
                     : file.transferTo(start + done, length - done, socket);
+            if (n == 0 && start + done < file.size()) {
+                // Measured on JDK 25: FileChannel.transferTo on a virtual thread returns 0 when the
+                // socket is full (the descriptor is non-blocking underneath) instead of waiting.
+                // A blocking write of the next chunk parks the thread until the peer reads.
+                if (chunk == null) {
+                    chunk = ByteBuffer.allocate(64 * 1024);
+                }
+                chunk.clear().limit((int) Math.min(chunk.capacity(), length - done));
+                n = Math.max(0, file.read(chunk, start + done));
+                chunk.flip();
+                writeFully(socket, chunk);
+            }
             if (n <= 0) {
                 throw new IOException("file shrank while being sent: " + (length - done) + " bytes short");
             }
@@ -211,7 +483,7 @@ public final class FileServer {
 
     /**
      * The file a request target names, or null when it is outside the root (after decoding,
-     * normalising and resolving symlinks) or not a plain path.
+     * normalising and resolving symlinks), not a plain path, or a dotfile that is not allowed.
      */
     Path resolve(String target) {
         String path = target;
@@ -233,7 +505,7 @@ public final class FileServer {
             return null;
         }
         Path candidate = root.resolve(decoded.substring(1)).normalize();
-        if (!candidate.startsWith(root)) {
+        if (!candidate.startsWith(root) || (!limits.dotfiles && hasDotSegment(root.relativize(candidate)))) {
             return null;
         }
         if (Files.isDirectory(candidate)) {
@@ -241,7 +513,8 @@ public final class FileServer {
         }
         try {
             Path real = candidate.toRealPath();
-            if (!real.startsWith(root) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+            if (!real.startsWith(root) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)
+                    || (!limits.dotfiles && hasDotSegment(root.relativize(real)))) {
                 return null;
             }
             return real;
@@ -250,29 +523,87 @@ public final class FileServer {
         }
     }
 
-    /** [first, last] inclusive, {} for "ignore the header", or null for 416. */
+    /** A name in the path starts with "." (.env, .git/config, .htpasswd). */
+    private static boolean hasDotSegment(Path relative) {
+        for (Path name : relative) {
+            if (name.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #parseRange}'s answer for "416". */
+    static final long[] UNSATISFIABLE = new long[0];
+    /** {@link #parseRange}'s answer for "send the whole file with 200". */
+    static final long[] WHOLE = new long[1];
+
+    /**
+     * RFC 9110 §14.1-14.2 for a Range header: one satisfiable range as {first, last} inclusive
+     * (a last-byte-pos past the end, however large, is clamped to the end); {@link #WHOLE}
+     * when the header is to be ignored (another unit, bad syntax) or names several ranges of
+     * which at least one is satisfiable (a server may answer those with 200 and the whole
+     * file); {@link #UNSATISFIABLE} when no range is.
+     */
     static long[] parseRange(String header, long size) {
-        Matcher m = RANGE.matcher(header.trim());
-        if (!m.matches() || (m.group(1).isEmpty() && m.group(2).isEmpty())) {
-            return header.trim().startsWith("bytes=") ? null : new long[0];
+        String value = header.trim();
+        if (!value.regionMatches(true, 0, "bytes=", 0, 6)) {
+            return WHOLE;
         }
-        try {
-            if (m.group(1).isEmpty()) {
-                long suffix = Long.parseLong(m.group(2));
-                if (suffix == 0 || size == 0) {
-                    return null;
+        String[] specs = value.substring(6).split(",", -1);
+        long[] only = null;
+        int satisfiable = 0;
+        int count = 0;
+        for (String raw : specs) {
+            String spec = raw.trim();
+            if (spec.isEmpty()) {
+                continue; // empty list elements are allowed (RFC 9110 §5.6.1)
+            }
+            count++;
+            int dash = spec.indexOf('-');
+            if (dash < 0) {
+                return WHOLE;
+            }
+            String first = spec.substring(0, dash);
+            String last = spec.substring(dash + 1);
+            if (!digits(first) && !first.isEmpty() || !digits(last) && !last.isEmpty()
+                    || first.isEmpty() && last.isEmpty()) {
+                return WHOLE;
+            }
+            long[] r;
+            if (first.isEmpty()) {
+                long suffix = number(last);
+                r = suffix == 0 || size == 0 ? null : new long[] {Math.max(0, size - suffix), size - 1};
+            } else {
+                long from = number(first);
+                long to = last.isEmpty() ? Long.MAX_VALUE : number(last);
+                if (to < from) {
+                    return WHOLE; // invalid range-spec: the whole header is ignored
                 }
-                return new long[] {Math.max(0, size - suffix), size - 1};
+                r = from >= size ? null : new long[] {from, Math.min(to, size - 1)};
             }
-            long first = Long.parseLong(m.group(1));
-            long last = m.group(2).isEmpty() ? size - 1 : Math.min(Long.parseLong(m.group(2)), size - 1);
-            if (first >= size || last < first) {
-                return null;
+            if (r != null) {
+                satisfiable++;
+                only = r;
             }
-            return new long[] {first, last};
-        } catch (NumberFormatException overflow) {
-            return null;
         }
+        if (count == 0) {
+            return WHOLE;
+        }
+        if (satisfiable == 0) {
+            return UNSATISFIABLE;
+        }
+        return count == 1 ? only : WHOLE;
+    }
+
+    private static boolean digits(String s) {
+        return !s.isEmpty() && s.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /** A decimal number, Long.MAX_VALUE when it is larger (every file is smaller). */
+    private static long number(String digits) {
+        BigInteger n = new BigInteger(digits);
+        return n.bitLength() < 63 ? n.longValue() : Long.MAX_VALUE;
     }
 
     static String contentType(Path file) {
@@ -284,10 +615,19 @@ public final class FileServer {
 
     private void sendError(SocketChannel socket, int code, String reason, boolean keepAlive, String... extra)
             throws IOException {
-        byte[] body = (code + " " + reason + "\n").getBytes(StandardCharsets.US_ASCII);
+        sendError(socket, code, reason, keepAlive, false, extra);
+    }
+
+    /** An error response; {@code headOnly} (HEAD requests) sends its headers without the body. */
+    private void sendError(SocketChannel socket, int code, String reason, boolean keepAlive, boolean headOnly,
+            String... extra) throws IOException {
+        byte[] text = (code + " " + reason + "\n").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = headOnly ? new byte[0] : text;
         String headers = "HTTP/1.1 " + code + " " + reason + "\r\n"
+                + "Date: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\r\n"
+                + "Server: zerocopy-FileServer\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\n"
-                + "Content-Length: " + body.length + "\r\n"
+                + "Content-Length: " + text.length + "\r\n"
                 + String.join("", extra)
                 + (keepAlive ? "" : "Connection: close\r\n")
                 + "\r\n";
