@@ -8,6 +8,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+# VirtualThreadScaleTest holds 10,000 sockets in the test JVM: use the hard limit, not a low soft one.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 passed=0
 failed=0
