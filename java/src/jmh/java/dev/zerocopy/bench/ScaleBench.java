@@ -189,12 +189,13 @@ public final class ScaleBench {
             long baseDirect = lastDirect.get();
 
             Load load = new Load(upstream, target, n, each).connectAll();
-            SocketChannel ping = SocketChannel.open(target);
-            ping.write(ByteBuffer.wrap(new byte[] {ECHO}));
-            load.acceptEcho();
             Thread.sleep(300);
             long idleRss = ScaleBench.rssBytes(pid);
             long idleDirect = lastDirect.get();
+            // The ping connection opens after the idle measurement: per-connection memory is the N's.
+            SocketChannel ping = SocketChannel.open(target);
+            ping.write(ByteBuffer.wrap(new byte[] {ECHO}));
+            load.acceptEcho();
 
             Pinger pinger = new Pinger(ping);
             peakRss.set(idleRss);
