@@ -23,7 +23,7 @@ parts=",${BENCH_PARTS:-system,scale,jmh},"
 java25=${ZEROCOPY_BENCH_JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 out=build/bench
 case "$profile" in
-    full) rounds=3 secs=8 big=256 counts=1,100,1000,10000 total=$((2 << 30)) ;;
+    full) rounds=3 secs=6 big=256 counts=1,100,1000,10000 total=$((1 << 30)) ;;
     quick) rounds=1 secs=2 big=16 counts=1,100 total=$((64 << 20)) ;;
     *) echo "bench/run.sh: profile must be full or quick, not $profile" >&2; exit 2 ;;
 esac

@@ -132,7 +132,8 @@ public final class ScaleBench {
         private final AtomicLong peakPipes = new AtomicLong();
         private final AtomicLong peakInPipes = new AtomicLong();
         private final AtomicLong lastDirect = new AtomicLong();
-        private volatile long proxyOpen;
+        /** The proxy prints STATS lines (ScaleRelay does; SpliceProxy does not). */
+        private volatile boolean stats;
         private volatile boolean sampling;
 
         Run(String name, String command, int n, long each) {
@@ -228,7 +229,8 @@ public final class ScaleBench {
                     (p1 - p0) / hz / gb, (m1 - m0) / hz / gb,
                     baseRss / 1048576.0, (idleRss - baseRss) / 1024.0 / n, (peakRss.get() - baseRss) / 1024.0 / n,
                     (idleDirect - baseDirect) / 1024.0 / n, peakDirect.get() / 1048576.0, peakPipes.get(),
-                    peakInPipes.get() / 1048576.0, lat.length, pct(lat, 0.50) / 1e3, pct(lat, 0.99) / 1e3);
+                    peakInPipes.get() / 1048576.0, lat.length, pct(lat, 0.50) / 1e3, pct(lat, 0.99) / 1e3)
+                    .replaceFirst("\\}$", stats ? ",\"stats\":true}" : ",\"stats\":false}");
         }
 
         private static double pct(long[] sorted, double q) {
@@ -245,7 +247,7 @@ public final class ScaleBench {
                         String[] f = line.split(" ");
                         long direct = Long.parseLong(f[1]);
                         lastDirect.set(direct);
-                        proxyOpen = Long.parseLong(f[4]);
+                        stats = true;
                         if (sampling) {
                             peakDirect.accumulateAndGet(direct, Math::max);
                             peakPipes.accumulateAndGet(Long.parseLong(f[2]), Math::max);
