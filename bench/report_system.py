@@ -179,7 +179,7 @@ def scale_svg(width=760, height=300):
     counts = sorted({c for s in series.values() for c, _, _ in s})
     lo, hi = math.log10(max(1, counts[0])), math.log10(max(10, counts[-1]))
     out = []
-    panel_w = (width - 60) // 2 - 20
+    panel_w = (width - 50 - 60 - 20) // 2
     for p, (title, idx) in enumerate((("throughput, Gbit/s", 1), ("relay CPU per GB, s", 2))):
         x0, y0, h = 50 + p * (panel_w + 60), 40, height - 110
         top = max(v[idx] for s in series.values() for v in s) * 1.15 or 1
@@ -200,11 +200,30 @@ def scale_svg(width=760, height=300):
             for pt in xy:
                 x, y = pt.split(",")
                 out.append('<circle cx="%s" cy="%s" r="3" fill="%s"/>' % (x, y, col))
+    # Memory per connection at the largest count each relay ran: the design's cost in one look.
+    mem = OrderedDict()
+    for name, pts in series.items():
+        best = max(pts)[0]
+        row = next(r for r in scale if r.get("impl") == name and r.get("connections") == best and "gbps" in r)
+        mem[name] = (best, row["idle_rss_kib_per_conn"])
+    y0 = height + 15
+    top = max(v for _, v in mem.values()) or 1
+    out.append('<text x="50" y="%d" font-weight="bold">relay RSS per idle connection, KiB (at the largest count each ran)</text>' % y0)
+    for i, (name, (count, v)) in enumerate(mem.items()):
+        y = y0 + 12 + i * 20
+        w = max(1, v / top * 330)
+        out.append('<rect x="260" y="%d" width="%.0f" height="14" fill="%s"/>' % (y, w, colors[i % len(colors)]))
+        out.append('<text x="254" y="%d" text-anchor="end" font-size="11">%s</text>' % (y + 11, esc(name)))
+        out.append('<text x="%.0f" y="%d" font-size="11">%s KiB (N = %d)</text>' % (266 + w, y + 11, fmt(v), count))
     for i, name in enumerate(series):
         out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>' % (
             50 + (i % 3) * 240, height - 40 + (i // 3) * 18, colors[i % len(colors)], 66 + (i % 3) * 240,
-            height - 30 + (i // 3) * 18, name.replace("&", "&amp;").replace("<", "&lt;")))
-    return out
+            height - 30 + (i // 3) * 18, esc(name)))
+    return out, 40 + 20 * len(mem) + 20
+
+
+def esc(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 os.makedirs(out_dir, exist_ok=True)
@@ -288,9 +307,9 @@ else:
 with open(os.path.join(out_dir, "REPORT.md"), "w") as f:
     f.write("\n".join(md) + "\n")
 
-parts = scale_svg()
+parts, mem_h = scale_svg() or (None, 0)
 jmh_svg = os.path.join(jmh_dir, "ratios.svg") if jmh_dir else None
-width, height = 760, 300 if parts else 0
+width, height = 760, (300 + mem_h) if parts else 0
 inner, extra_h = "", 0
 if jmh_svg and os.path.isfile(jmh_svg):
     import re
