@@ -421,15 +421,37 @@ public final class ScaleBench {
                 if (kind[0] == SINK) {
                     sinks++;
                 } else {
+                    // The echo end gets a thread of its own, so the ping measures the relay,
+                    // not this busy load-generator loop.
+                    k.cancel();
                     echoes++;
+                    Thread echo = new Thread(() -> echo(s), "echo");
+                    echo.setDaemon(true);
+                    echo.start();
+                    return;
                 }
             }
-            if (kind[0] == SINK) {
-                received += sink.remaining();
-            } else {
-                while (sink.hasRemaining()) {
-                    s.write(sink); // 64 bytes into an idle socket: never blocks for long
+            received += sink.remaining();
+        }
+
+        private static void echo(SocketChannel s) {
+            ByteBuffer b = ByteBuffer.allocateDirect(4096);
+            try (SocketChannel channel = s) {
+                // A cancelled key leaves the Selector at its next select: only then may the
+                // channel block.
+                while (channel.isRegistered()) {
+                    Thread.sleep(1);
                 }
+                channel.configureBlocking(true);
+                while (channel.read(b) >= 0) {
+                    b.flip();
+                    while (b.hasRemaining()) {
+                        channel.write(b);
+                    }
+                    b.clear();
+                }
+            } catch (IOException | InterruptedException e) {
+                // the run ended: the ping connection was closed
             }
         }
 
