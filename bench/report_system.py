@@ -289,9 +289,10 @@ md += ["## Relay at scale: N concurrent proxied connections on virtual threads",
        "pings a 64-byte request/response through the same relay meanwhile. RSS per connection is the relay's "
        "growth over its warmed-up baseline divided by N (idle: all N open, nothing moving; peak: sampled every "
        "20 ms during the transfer). Direct memory from the relay's BufferPoolMXBean; pipes and bytes in pipes "
-       "from `Relay.pipesInUse()` and `Relay.pending()`. The Selector row is the SpliceProxy example (one "
-       "Selector thread, Relay) and reports RSS only. A NIO relay with 1 MiB buffers at 10,000 connections "
-       "needs 20 GiB of direct memory and is not run.", ""]
+       "from `Relay.pipesInUse()` and `Relay.pending()`. The Selector rows are the SpliceProxy example (one "
+       "Selector thread; `--mode splice`: Relay, `--mode nio`: a 256 KiB direct buffer per direction) and report "
+       "RSS only. A NIO relay whose buffers would pass 4 GiB of direct memory (1 MiB buffers at 10,000 "
+       "connections need 20 GiB) is not run; its row says so.", ""]
 md += [busy_note(scale_meta), "", scale_table() if scale else "_not run_", "", "### Run", "", meta_lines(scale_meta), ""]
 md += ["![throughput and relay CPU per GB vs connections; JMH ratios](ratios.svg)", ""]
 

@@ -85,7 +85,8 @@ if [[ $parts == *,scale,* ]]; then
         --config "Relay, 64 KiB pipes=$relay --mode relay --pipe-size 65536" \
         --config "NIO 64 KiB buffers=$relay --mode nio --buffer 65536" \
         --config "NIO 1 MiB buffers=$relay --mode nio --buffer 1048576" \
-        --config "Relay in a Selector loop (SpliceProxy)=dev.zerocopy.examples.SpliceProxy --listen 127.0.0.1:{listen} --connect 127.0.0.1:{connect} --mode splice"
+        --config "Relay in a Selector loop (SpliceProxy)=dev.zerocopy.examples.SpliceProxy --listen 127.0.0.1:{listen} --connect 127.0.0.1:{connect} --mode splice" \
+        --config "NIO 256 KiB buffers in a Selector loop (SpliceProxy)=dev.zerocopy.examples.SpliceProxy --listen 127.0.0.1:{listen} --connect 127.0.0.1:{connect} --mode nio"
     ip netns del "$ns"
     trap - EXIT
     stamp "$out/scale/meta.txt" "load at end"

@@ -91,6 +91,9 @@ public final class ScaleBench {
 
     /** The NIO relay's per-direction buffer (0 for other proxies). */
     private static long needsDirect(String command) {
+        if (command.contains("SpliceProxy") && command.contains("--mode nio")) {
+            return 256 * 1024; // its NioDirection's buffer, allocated when the connection opens
+        }
         String[] words = command.split(" ");
         for (int i = 0; i + 1 < words.length; i++) {
             if (words[i].equals("--buffer") && command.contains("--mode nio")) {
