@@ -132,18 +132,18 @@ def system_table(scenario):
 
 
 def scale_table():
-    rows = ["| connections | relay | Gbit/s | relay CPU s/GB | machine CPU s/GB | RSS KiB/conn idle | RSS KiB/conn peak | direct KiB/conn | peak pipes | peak MiB in pipes | ping p50 µs | ping p99 µs |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| path | connections | relay | Gbit/s | relay CPU s/GB | machine CPU s/GB | RSS KiB/conn idle | RSS KiB/conn peak | direct KiB/conn | peak pipes | peak MiB in pipes | ping p50 µs | ping p99 µs |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in scale:
         if "skipped" in r:
-            rows.append("| %d | %s | not run: %s |||||||||| " % (r["connections"], r["impl"], r["skipped"]))
+            rows.append("| %s | %d | %s | not run: %s |||||||||| " % (r.get("path", ""), r["connections"], r["impl"], r["skipped"]))
             continue
         if "error" in r:
-            rows.append("| %d | %s | failed: %s |||||||||| " % (r["connections"], r["impl"], r["error"]))
+            rows.append("| %s | %d | %s | failed: %s |||||||||| " % (r.get("path", ""), r["connections"], r["impl"], r["error"]))
             continue
         own = r.get("stats", True)  # the relay reported direct memory and pipes itself
-        rows.append("| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-            r["connections"], r["impl"], fmt(r["gbps"]), fmt(r["proc_cpu_s_per_gb"]), fmt(r["machine_cpu_s_per_gb"]),
+        rows.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            r.get("path", ""), r["connections"], r["impl"], fmt(r["gbps"]), fmt(r["proc_cpu_s_per_gb"]), fmt(r["machine_cpu_s_per_gb"]),
             fmt(r["idle_rss_kib_per_conn"]), fmt(r["peak_rss_kib_per_conn"]),
             fmt(r["idle_direct_kib_per_conn"]) if own else "n/a", r["peak_pipes"] if own else "n/a",
             fmt(r["peak_in_pipes_mib"]) if own else "n/a", fmt(r["p50_us"]), fmt(r["p99_us"])))
@@ -168,10 +168,13 @@ def meta_lines(m):
 
 # ---- chart: throughput and relay CPU/GB vs connection count --------------------------------
 def scale_svg(width=760, height=300):
+    # One line per relay and path: solid across veth, dashed on loopback.
     series = OrderedDict()
     for r in scale:
         if "gbps" in r:
-            series.setdefault(r["impl"], []).append((r["connections"], r["gbps"], r["proc_cpu_s_per_gb"]))
+            series.setdefault((r["impl"], r.get("path", "")), []).append((r["connections"], r["gbps"], r["proc_cpu_s_per_gb"]))
+    impls = list(OrderedDict((impl, None) for impl, _ in series))
+    legend_y = 40 + height - 130 + 36
     if not series:
         return None
     import math
@@ -181,7 +184,7 @@ def scale_svg(width=760, height=300):
     out = []
     panel_w = (width - 50 - 60 - 20) // 2
     for p, (title, idx) in enumerate((("throughput, Gbit/s", 1), ("relay CPU per GB, s", 2))):
-        x0, y0, h = 50 + p * (panel_w + 60), 40, height - 110
+        x0, y0, h = 50 + p * (panel_w + 60), 40, height - 130
         top = max(v[idx] for s in series.values() for v in s) * 1.15 or 1
         out.append('<text x="%d" y="%d" font-weight="bold">%s vs connections</text>' % (x0, y0 - 12, title))
         out.append('<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#999"/>' % (x0, y0, panel_w, h))
@@ -192,34 +195,41 @@ def scale_svg(width=760, height=300):
             v = top * t / 4
             y = y0 + h - v / top * h
             out.append('<text x="%d" y="%.0f" text-anchor="end" font-size="10">%s</text>' % (x0 - 4, y + 3, fmt(v)))
-        for i, (name, pts) in enumerate(series.items()):
-            col = colors[i % len(colors)]
+        for (name, path), pts in series.items():
+            col = colors[impls.index(name) % len(colors)]
+            dash = ' stroke-dasharray="5,4"' if path == "loopback" else ""
             xy = ["%.1f,%.1f" % (x0 + (math.log10(max(1, c)) - lo) / (hi - lo or 1) * panel_w, y0 + h - v[idx - 1] / top * h)
                   for c, *v in sorted(pts)]
-            out.append('<polyline fill="none" stroke="%s" stroke-width="2" points="%s"/>' % (col, " ".join(xy)))
+            out.append('<polyline fill="none" stroke="%s" stroke-width="2"%s points="%s"/>' % (col, dash, " ".join(xy)))
             for pt in xy:
                 x, y = pt.split(",")
                 out.append('<circle cx="%s" cy="%s" r="3" fill="%s"/>' % (x, y, col))
     # Memory per connection at the largest count each relay ran: the design's cost in one look.
     mem = OrderedDict()
-    for name, pts in series.items():
+    first_path = next(iter(series))[1]
+    for (name, path), pts in series.items():
+        if path != first_path:
+            continue
         best = max(pts)[0]
-        row = next(r for r in scale if r.get("impl") == name and r.get("connections") == best and "gbps" in r)
+        row = next(r for r in scale if r.get("impl") == name and r.get("path", "") == path
+                   and r.get("connections") == best and "gbps" in r)
         mem[name] = (best, row["idle_rss_kib_per_conn"])
-    y0 = height + 15
+    y0 = legend_y + 30 + 18 * ((len(impls) + 1) // 2)
     top = max(v for _, v in mem.values()) or 1
-    out.append('<text x="50" y="%d" font-weight="bold">relay RSS per idle connection, KiB (at the largest count each ran)</text>' % y0)
+    out.append('<text x="50" y="%d" font-weight="bold">relay RSS per idle connection, KiB (%s, at the largest count each ran)</text>'
+               % (y0, esc(first_path)))
     for i, (name, (count, v)) in enumerate(mem.items()):
         y = y0 + 12 + i * 20
         w = max(1, v / top * 330)
         out.append('<rect x="260" y="%d" width="%.0f" height="14" fill="%s"/>' % (y, w, colors[i % len(colors)]))
         out.append('<text x="254" y="%d" text-anchor="end" font-size="11">%s</text>' % (y + 11, esc(name)))
         out.append('<text x="%.0f" y="%d" font-size="11">%s KiB (N = %d)</text>' % (266 + w, y + 11, fmt(v), count))
-    for i, name in enumerate(series):
+    out.append('<text x="50" y="%d" font-size="11">solid: veth, MTU 1500; dashed: loopback</text>' % legend_y)
+    for i, name in enumerate(impls):
         out.append('<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>' % (
-            50 + (i % 3) * 240, height - 40 + (i // 3) * 18, colors[i % len(colors)], 66 + (i % 3) * 240,
-            height - 30 + (i // 3) * 18, esc(name)))
-    return out, 40 + 20 * len(mem) + 20
+            50 + (i % 2) * 360, legend_y + 8 + (i // 2) * 18, colors[i % len(colors)], 66 + (i % 2) * 360,
+            legend_y + 18 + (i // 2) * 18, esc(name)))
+    return out, y0 - height + 20 + 20 * len(mem)
 
 
 def esc(text):
@@ -283,8 +293,11 @@ md += ["### Small files: issue 13's targets (measured here; the library work tha
 md += ["### Run", "", meta_lines(system_meta), ""]
 md += ["## Relay at scale: N concurrent proxied connections on virtual threads", "",
        "The relay runs in its own process (`dev.zerocopy.bench.ScaleRelay`, JDK 25, a virtual thread per "
-       "connection direction doing blocking calls: `while (!relay.isDone()) relay.transfer()`, or a read/write "
-       "loop through a direct buffer allocated per direction). `ScaleBench` opens N connections through it, "
+       "connection direction doing blocking calls: *Relay* rows `while (!relay.isDone()) relay.transfer()` "
+       "with the library's pooled pipes (at most 256) of 1 MiB or 64 KiB; *NIO* rows a read/write "
+       "loop through a direct buffer of 64 KiB or 1 MiB allocated per direction). *veth, MTU 1500*: the relay "
+       "in its own network namespace, a veth pair away from `ScaleBench`, so client -> relay and relay -> "
+       "upstream each cross it once; *loopback*: one namespace's lo. `ScaleBench` opens N connections through it, "
        "every count moving the same total (each connection total/N bytes, client -> relay -> upstream), and "
        "pings a 64-byte request/response through the same relay meanwhile. RSS per connection is the relay's "
        "growth over its warmed-up baseline divided by N (idle: all N open, nothing moving; peak: sampled every "

@@ -51,7 +51,8 @@ if [[ $parts == *,system,* ]]; then
     describe "$out/system/meta.txt"
     echo "rounds=$rounds x ${secs} s per measurement; big file ${big} MiB" >> "$out/system/meta.txt"
     stamp "$out/system/meta.txt" "load at start"
-    ZEROCOPY_BENCH_BIG_MIB=$big ZEROCOPY_BENCH_JAVA=$java25 bash bench/system.sh "$out/system/results.jsonl" "$rounds" "$secs"
+    ZEROCOPY_BENCH_BIG_MIB=$big ZEROCOPY_BENCH_JAVA=$java25 bash bench/system.sh "$out/system/results.jsonl" "$rounds" "$secs" \
+        || echo "bench/run.sh: the system part failed (above); the rounds it measured are reported" | tee -a "$out/system/meta.txt"
     stamp "$out/system/meta.txt" "load at end"
 fi
 
@@ -73,21 +74,42 @@ if [[ $parts == *,scale,* ]]; then
     done
     echo "total=$((total >> 20)) MiB per connection count; counts=$fitted" >> "$out/scale/meta.txt"
     stamp "$out/scale/meta.txt" "load at start"
-    ns="zcb-$$-x"
-    ip netns add "$ns"
-    trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
-    ip -n "$ns" link set lo up
+    # veth: ScaleBench (clients and upstream) in one namespace, the relay in another, a veth pair
+    # (MTU 1500) between them that client -> relay and relay -> upstream each cross once.
+    # loopback: both in one namespace on its lo. Namespaces zcb-<pid>-*, addresses 198.18.1.0/30.
+    nsa="zcb-$$-a" nsb="zcb-$$-b"
+    trap 'ip netns del "$nsa" 2>/dev/null || true; ip netns del "$nsb" 2>/dev/null || true' EXIT
+    ip netns add "$nsa"
+    ip netns add "$nsb"
+    ip -n "$nsa" link set lo up
+    ip -n "$nsb" link set lo up
+    ip link add "zcb-$$-a0" netns "$nsa" type veth peer name "zcb-$$-b0" netns "$nsb"
+    ip -n "$nsa" addr add 198.18.1.1/30 dev "zcb-$$-a0"
+    ip -n "$nsb" addr add 198.18.1.2/30 dev "zcb-$$-b0"
+    ip -n "$nsa" link set "zcb-$$-a0" mtu 1500 up
+    ip -n "$nsb" link set "zcb-$$-b0" mtu 1500 up
     cp="$top/build/libs/zerocopy-0.1.0.jar:$top/build/classes/java/jmh:$top/build/libs/zerocopy-examples.jar"
-    relay="dev.zerocopy.bench.ScaleRelay --listen {listen} --connect {connect}"
-    ip netns exec "$ns" "$java25" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.zerocopy.bench.ScaleBench \
-        --out "$out/scale/results.jsonl" --java "$java25" --cp "$cp" --counts "$fitted" --total "$total" \
-        --config "Relay, 1 MiB pipes=$relay --mode relay --pipe-size 1048576" \
-        --config "Relay, 64 KiB pipes=$relay --mode relay --pipe-size 65536" \
-        --config "NIO 64 KiB buffers=$relay --mode nio --buffer 65536" \
-        --config "NIO 1 MiB buffers=$relay --mode nio --buffer 1048576" \
-        --config "Relay in a Selector loop (SpliceProxy)=dev.zerocopy.examples.SpliceProxy --listen 127.0.0.1:{listen} --connect 127.0.0.1:{connect} --mode splice" \
-        --config "NIO 256 KiB buffers in a Selector loop (SpliceProxy)=dev.zerocopy.examples.SpliceProxy --listen 127.0.0.1:{listen} --connect 127.0.0.1:{connect} --mode nio"
-    ip netns del "$ns"
+    relay="dev.zerocopy.bench.ScaleRelay --host {relayhost} --listen {listen} --upstream-host {loadhost} --connect {connect}"
+    proxy="dev.zerocopy.examples.SpliceProxy --listen {relayhost}:{listen} --connect {loadhost}:{connect}"
+    rm -f "$out/scale/results.jsonl"
+    for path in ${ZEROCOPY_SCALE_PATHS:-veth loopback}; do
+        case "$path" in
+            veth) where=(--path "veth, MTU 1500" --relay-prefix "ip netns exec $nsb" --relay-host 198.18.1.2 --load-host 198.18.1.1) ;;
+            loopback) where=(--path loopback --relay-prefix "ip netns exec $nsa") ;;
+        esac
+        ip netns exec "$nsa" "$java25" --enable-native-access=ALL-UNNAMED -Xmx2g -cp "$cp" dev.zerocopy.bench.ScaleBench \
+            --out "$out/scale/$path.jsonl" --java "$java25" --cp "$cp" --counts "$fitted" --total "$total" "${where[@]}" \
+            --config "Relay, 1 MiB pipes=$relay --mode relay --pipe-size 1048576" \
+            --config "Relay, 64 KiB pipes=$relay --mode relay --pipe-size 65536" \
+            --config "NIO 64 KiB=$relay --mode nio --buffer 65536" \
+            --config "NIO 1 MiB=$relay --mode nio --buffer 1048576" \
+            --config "Relay, Selector loop=$proxy --mode splice" \
+            --config "NIO 256 KiB, Selector loop=$proxy --mode nio" \
+            || echo "bench/run.sh: the scale part ($path) failed (above)" | tee -a "$out/scale/meta.txt"
+        cat "$out/scale/$path.jsonl" >> "$out/scale/results.jsonl" 2>/dev/null || true
+    done
+    ip netns del "$nsa"
+    ip netns del "$nsb"
     trap - EXIT
     stamp "$out/scale/meta.txt" "load at end"
 fi

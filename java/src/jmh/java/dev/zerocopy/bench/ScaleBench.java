@@ -31,11 +31,14 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * ScaleBench --out FILE.jsonl --counts 1,100,1000,10000 --total BYTES --java JAVA --cp CLASSPATH
- *            --config "NAME=MAIN ARGS..." [--config ...]
+ *            --config "NAME=MAIN ARGS..." [--config ...] [--path NAME]
+ *            [--relay-prefix "ip netns exec NS"] [--relay-host ADDR] [--load-host ADDR]
  * </pre>
  *
  * In each config's ARGS, {@code {listen}} and {@code {connect}} become the proxy's listen port
- * and the upstream port. Per run one JSON line: throughput, the proxy's CPU (utime+stime from
+ * and the upstream port, {@code {relayhost}} and {@code {loadhost}} the proxy's address and
+ * this process's (the upstream's). With a prefix the proxy runs in another network namespace
+ * (a veth pair away: client -> proxy and proxy -> upstream then each cross it once). Per run one JSON line: throughput, the proxy's CPU (utime+stime from
  * /proc/PID/stat) per GB, the machine's, RSS growth per connection (idle and peak during the
  * transfer), peak direct memory, pipes and bytes in pipes (when the proxy prints STATS lines,
  * as {@link ScaleRelay} does), and ping p50/p99.
@@ -46,6 +49,11 @@ public final class ScaleBench {
     private static final byte SINK = 'S';
     private static final byte ECHO = 'E';
     private static final int PING = 64;
+    /** Where the relay listens (clients connect there) and where the upstream end listens. */
+    static String relayHost = "127.0.0.1";
+    static String loadHost = "127.0.0.1";
+    /** The relay's listen port: a new one per run, in the relay's own network namespace. */
+    private static int nextPort = 20000;
 
     public static void main(String[] args) throws Exception {
         String out = null;
@@ -54,6 +62,8 @@ public final class ScaleBench {
         long total = 1L << 30;
         int[] counts = {1, 100, 1000, 10000};
         long maxDirect = 4L << 30;
+        String prefix = "";
+        String path = "loopback";
         List<String[]> configs = new ArrayList<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             String v = args[i + 1];
@@ -65,6 +75,10 @@ public final class ScaleBench {
                 case "--max-direct": maxDirect = Long.parseLong(v); break;
                 case "--counts": counts = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray(); break;
                 case "--config": configs.add(v.split("=", 2)); break;
+                case "--relay-prefix": prefix = v; break;
+                case "--relay-host": relayHost = v; break;
+                case "--load-host": loadHost = v; break;
+                case "--path": path = v; break;
                 default: throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -81,7 +95,15 @@ public final class ScaleBench {
                         System.out.println(line);
                         continue;
                     }
-                    String line = new ScaleBench.Run(name, config[1], n, total / n).run(java, cp);
+                    String line;
+                    try {
+                        line = new ScaleBench.Run(name, config[1], n, total / n).run(prefix, java, cp);
+                    } catch (IOException e) {
+                        // One failed cell (a stall, a proxy that did not start) is reported, not fatal.
+                        line = String.format(Locale.ROOT, "{\"impl\":\"%s\",\"connections\":%d,\"error\":\"%s\"}",
+                                name, n, String.valueOf(e.getMessage()).replace("\\", "/").replace("\"", "'"));
+                    }
+                    line = line.replaceFirst("^\\{", "{\"path\":\"" + path + "\",");
                     results.println(line);
                     System.out.println(line);
                 }
@@ -146,20 +168,21 @@ public final class ScaleBench {
             this.each = each;
         }
 
-        String run(String java, String cp) throws Exception {
-            int listen;
-            try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-                // a free port for the proxy (ScaleBench runs in a private network namespace)
-                probe.bind(new InetSocketAddress("127.0.0.1", 0));
-                listen = probe.socket().getLocalPort();
-            }
+        String run(String prefix, String java, String cp) throws Exception {
+            // ScaleBench and the relay run in private network namespaces: a counter finds free ports.
+            int listen = nextPort++;
             try (ServerSocketChannel upstream = ServerSocketChannel.open()) {
-                upstream.bind(new InetSocketAddress("127.0.0.1", 0), 16384);
+                upstream.bind(new InetSocketAddress(loadHost, 0), 16384);
                 int connect = upstream.socket().getLocalPort();
-                List<String> cmd = new ArrayList<>(Arrays.asList(java, "-Xms256m", "-Xmx1g",
+                List<String> cmd = new ArrayList<>();
+                if (!prefix.isEmpty()) {
+                    cmd.addAll(Arrays.asList(prefix.split(" ")));
+                }
+                cmd.addAll(Arrays.asList(java, "-Xms256m", "-Xmx1g",
                         "-XX:MaxDirectMemorySize=8g", "--enable-native-access=ALL-UNNAMED", "-cp", cp));
                 for (String w : command.split(" ")) {
-                    cmd.add(w.replace("{listen}", Integer.toString(listen)).replace("{connect}", Integer.toString(connect)));
+                    cmd.add(w.replace("{listen}", Integer.toString(listen)).replace("{connect}", Integer.toString(connect))
+                            .replace("{relayhost}", relayHost).replace("{loadhost}", loadHost));
                 }
                 Process proxy = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 try {
@@ -185,7 +208,7 @@ public final class ScaleBench {
             Thread sampler = new Thread(() -> sample(pid), "rss-sampler");
             sampler.setDaemon(true);
             sampler.start();
-            InetSocketAddress target = new InetSocketAddress("127.0.0.1", listen);
+            InetSocketAddress target = new InetSocketAddress(relayHost, listen);
             // Warm-up (JIT, pipe pool), not measured: 64 MiB through 4 connections.
             new Load(upstream, target, 4, 16L << 20).connectAll().transfer(null);
             Thread.sleep(300);

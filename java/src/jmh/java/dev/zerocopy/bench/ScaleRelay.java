@@ -25,7 +25,8 @@ import dev.zerocopy.ZeroCopy;
  * when the connection opens (as a thread-per-connection copy relay does).
  *
  * <pre>
- * ScaleRelay --listen PORT --connect PORT --mode relay|nio [--buffer BYTES] [--pipe-size BYTES] [--max-pipes N]
+ * ScaleRelay --listen PORT --connect PORT --mode relay|nio [--host ADDR] [--upstream-host ADDR]
+ *            [--buffer BYTES] [--pipe-size BYTES] [--max-pipes N]
  * </pre>
  *
  * Prints {@code listening} once bound, then every 50 ms a line
@@ -38,6 +39,8 @@ public final class ScaleRelay {
     private static final AtomicLong OPEN = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
+        String host = "127.0.0.1";
+        String upstreamHost = "127.0.0.1";
         int listen = 0;
         int connect = 0;
         String mode = "relay";
@@ -46,6 +49,8 @@ public final class ScaleRelay {
         int maxPipes = 256;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
+                case "--host": host = args[i + 1]; break;
+                case "--upstream-host": upstreamHost = args[i + 1]; break;
                 case "--listen": listen = Integer.parseInt(args[i + 1]); break;
                 case "--connect": connect = Integer.parseInt(args[i + 1]); break;
                 case "--mode": mode = args[i + 1]; break;
@@ -61,12 +66,12 @@ public final class ScaleRelay {
         Relay.configurePipes(maxPipes, pipeSize);
         ExecutorService threads = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor")
                 .invoke(null);
-        InetSocketAddress upstream = new InetSocketAddress("127.0.0.1", connect);
+        InetSocketAddress upstream = new InetSocketAddress(upstreamHost, connect);
         boolean relay = mode.equals("relay");
         int bufferSize = buffer;
         startStats();
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
-            server.bind(new InetSocketAddress("127.0.0.1", listen), 4096);
+            server.bind(new InetSocketAddress(host, listen), 4096);
             System.out.println("listening on " + server.getLocalAddress() + " mode " + mode);
             System.out.flush();
             for (;;) {
