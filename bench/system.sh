@@ -133,7 +133,7 @@ start_proxy() {  # start_proxy PATH IMPL PORT
     local path=$1 impl=$2 port=$3 ns=${NS_P[$1]} listen="${ADDR_P[$1]}:$3" connect="${ADDR_S[$1]}:5201"
     case "$impl" in
         "SpliceProxy splice"|"SpliceProxy nio")
-            start "$ns" "$work/proxy.log" "$java" "${jflags[@]}" -cp "$jar:$examples" dev.zerocopy.examples.SpliceProxy \
+            start "$ns" "$work/proxy-$port.log" "$java" "${jflags[@]}" -cp "$jar:$examples" dev.zerocopy.examples.SpliceProxy \
                 --listen "$listen" --connect "$connect" --mode "${impl#SpliceProxy }" ;;
         HAProxy*)
             # One thread like SpliceProxy's one selector; the same 1 MiB pipes; "splice" forces
@@ -153,8 +153,8 @@ start_proxy() {  # start_proxy PATH IMPL PORT
                 echo "listen relay"
                 echo "  bind $listen"
                 echo "  server upstream $connect"
-            } > "$work/haproxy.cfg"
-            start "$ns" "$work/proxy.log" haproxy -db -f "$work/haproxy.cfg" ;;
+            } > "$work/haproxy-$port.cfg"
+            start "$ns" "$work/proxy-$port.log" haproxy -db -f "$work/haproxy-$port.cfg" ;;
     esac
     wait_port "$ns" "${ADDR_P[$path]}" "$port"
 }
@@ -163,20 +163,26 @@ iperf_bytes() {  # iperf_bytes JSON_FILE -> "bytes seconds" received at the far 
     python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["end"]["sum_received"]; print(int(e["bytes"]), e["seconds"])' "$1"
 }
 
+# Every program of a scenario runs at once, each on its own port (idle ones cost nothing), and
+# the rounds visit them in turn: on a shared machine, drift then spreads over all of them
+# instead of favouring whichever ran in the quietest minute.
 run_proxy() {  # run_proxy PATH
-    local path=$1 port=7000 streams impl r
+    local path=$1 streams impl r i
+    local -a ports=() procs=()
     start "${NS_S[$path]}" "$work/iperf3-s.log" iperf3 -s -p 5201
     local server=$pid
     wait_port "${NS_S[$path]}" "${ADDR_S[$path]}" 5201
-    for impl in "${proxy_impls[@]}"; do
-        port=$((port + 1))
-        start_proxy "$path" "$impl" "$port"
-        local proxy=$pid
+    for i in "${!proxy_impls[@]}"; do
+        ports[i]=$((7001 + i))
+        start_proxy "$path" "${proxy_impls[i]}" "${ports[i]}"
+        procs[i]=$pid
         # warm up (JIT, pipe pool) for a second; not recorded
-        ip netns exec "${NS_C[$path]}" iperf3 -c "${ADDR_P[$path]}" -p "$port" -t 1 -J > /dev/null || true
+        ip netns exec "${NS_C[$path]}" iperf3 -c "${ADDR_P[$path]}" -p "${ports[i]}" -t 1 -J > /dev/null || true
+    done
+    for r in $(seq 1 "$rounds"); do
         for streams in $stream_counts; do
-            for r in $(seq 1 "$rounds"); do
-                local p0 m0 p1 m1
+            for i in "${!proxy_impls[@]}"; do
+                local impl=${proxy_impls[i]} port=${ports[i]} proxy=${procs[i]} p0 m0 p1 m1
                 p0=$(proc_ticks "$proxy"); m0=$(machine_ticks)
                 if ! ip netns exec "${NS_C[$path]}" iperf3 -c "${ADDR_P[$path]}" -p "$port" -t "$secs" -P "$streams" -J > "$work/iperf3.json"; then
                     echo "bench/system.sh: iperf3 through $impl ($path) failed: $(head -c 300 "$work/iperf3.json")" >&2
@@ -188,8 +194,8 @@ run_proxy() {  # run_proxy PATH
                 echo "proxy $path $impl iperf3 -P $streams round $r: $(awk -v b="$bytes" -v s="$seconds" 'BEGIN { printf "%.0f", b * 8 / s / 1e6 }') Mbit/s, proxy $((p1 - p0)) ticks"
             done
         done
-        stop "$proxy"
     done
+    for proxy in "${procs[@]}"; do stop "$proxy"; done
     stop "$server"
 }
 
@@ -218,26 +224,27 @@ start_server() {  # start_server PATH IMPL PORT
     local path=$1 impl=$2 port=$3 ns=${NS_P[$1]}
     case "$impl" in
         FileServer*)
-            start "$ns" "$work/server.log" "$java" "${jflags[@]}" -cp "$jar:$examples" dev.zerocopy.examples.FileServer \
+            start "$ns" "$work/server-$port.log" "$java" "${jflags[@]}" -cp "$jar:$examples" dev.zerocopy.examples.FileServer \
                 --root "$work/www" --port "$port" --bind "${ADDR_P[$path]}" --mode "${impl#FileServer }" ;;
         nginx*)
             # One worker, as FileServer is one process; sendfile + tcp_nopush is nginx's fast path.
             local sf=on
             [ "$impl" = "nginx no-sendfile" ] && sf=off
-            mkdir -p "$work/nginx"
-            cat > "$work/nginx.conf" <<EOF
+            local dir="$work/nginx-$port"
+            mkdir -p "$dir"
+            cat > "$dir/nginx.conf" <<EOF
 worker_processes 1;
 daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
 events { worker_connections 4096; }
 http {
     access_log off;
-    client_body_temp_path $work/nginx;
-    proxy_temp_path $work/nginx;
-    fastcgi_temp_path $work/nginx;
-    uwsgi_temp_path $work/nginx;
-    scgi_temp_path $work/nginx;
+    client_body_temp_path $dir;
+    proxy_temp_path $dir;
+    fastcgi_temp_path $dir;
+    uwsgi_temp_path $dir;
+    scgi_temp_path $dir;
     default_type application/octet-stream;
     sendfile $sf;
     tcp_nopush on;
@@ -245,41 +252,53 @@ http {
     server { listen ${ADDR_P[$path]}:$port; root $work/www; }
 }
 EOF
-            start "$ns" "$work/server.log" nginx -p "$work/nginx" -c "$work/nginx.conf" ;;
+            start "$ns" "$dir/server.log" nginx -p "$dir" -c "$dir/nginx.conf" ;;
     esac
     wait_port "$ns" "${ADDR_P[$path]}" "$port"
 }
 
 run_server() {  # run_server PATH
-    local path=$1 port=8000 impl r file
-    for impl in "${server_impls[@]}"; do
-        port=$((port + 1))
-        start_server "$path" "$impl" "$port"
-        local server=$pid url="http://${ADDR_P[$path]}:$port"
-        ip netns exec "${NS_C[$path]}" wrk -t1 -c16 -d1s "$url/4k.bin" > /dev/null || true
+    local path=$1 r i file
+    local -a ports=() procs=()
+    for i in "${!server_impls[@]}"; do
+        ports[i]=$((8001 + i))
+        start_server "$path" "${server_impls[i]}" "${ports[i]}"
+        procs[i]=$pid
+        ip netns exec "${NS_C[$path]}" wrk -t1 -c16 -d1s "http://${ADDR_P[$path]}:${ports[i]}/4k.bin" > /dev/null || true
+    done
+    for r in $(seq 1 "$rounds"); do
         for file in $wrk_files; do
-            for r in $(seq 1 "$rounds"); do
+            for i in "${!server_impls[@]}"; do
+                local impl=${server_impls[i]} server=${procs[i]} url="http://${ADDR_P[$path]}:${ports[i]}"
                 local p0 m0 p1 m1 reqs bytes errs dur
                 p0=$(proc_ticks "$server"); m0=$(machine_ticks)
-                ip netns exec "${NS_C[$path]}" wrk -t1 -c16 -d"${secs}s" -s "$work/report.lua" "$url/$file" > "$work/wrk.out"
+                ip netns exec "${NS_C[$path]}" wrk -t1 -c16 -d"${secs}s" -s "$work/report.lua" "$url/$file" > "$work/wrk.out" || true
                 p1=$(proc_ticks "$server"); m1=$(machine_ticks)
-                read -r reqs bytes errs dur < <(sed -n 's/^WRK //p' "$work/wrk.out")
+                if ! read -r reqs bytes errs dur < <(sed -n 's/^WRK //p' "$work/wrk.out"); then
+                    echo "bench/system.sh: wrk against $impl ($path, $file) printed no summary: $(head -c 300 "$work/wrk.out")" >&2
+                    continue
+                fi
                 [ "${errs:-1}" -eq 0 ] || echo "bench/system.sh: wrk $impl $file ($path): ${errs:-?} errors" >&2
                 record server "$path" "$impl" "wrk -c16 ${file%.bin}" "$r" "$bytes" "$reqs" "$dur" $((p1 - p0)) $((m1 - m0))
                 echo "server $path $impl $file round $r: $reqs requests, $((bytes / 1000000)) MB in ${dur}s, server $((p1 - p0)) ticks"
             done
         done
-        for r in $(seq 1 "$curl_rounds"); do
+        [ "$r" -le "$curl_rounds" ] || continue
+        for i in "${!server_impls[@]}"; do
+            local impl=${server_impls[i]} server=${procs[i]} url="http://${ADDR_P[$path]}:${ports[i]}"
             local p0 m0 p1 m1 got t
             p0=$(proc_ticks "$server"); m0=$(machine_ticks)
-            read -r got t < <(ip netns exec "${NS_C[$path]}" curl -sf -o /dev/null -w '%{size_download} %{time_total}\n' "$url/big.bin")
+            if ! read -r got t < <(ip netns exec "${NS_C[$path]}" curl -sf -o /dev/null -w '%{size_download} %{time_total}\n' "$url/big.bin"); then
+                echo "bench/system.sh: curl against $impl ($path) failed" >&2
+                continue
+            fi
             p1=$(proc_ticks "$server"); m1=$(machine_ticks)
             [ "$got" -eq $((big_mib << 20)) ] || echo "bench/system.sh: curl $impl big.bin ($path): $got bytes" >&2
             record server "$path" "$impl" "curl ${big_mib} MiB" "$r" "$got" 1 "$t" $((p1 - p0)) $((m1 - m0))
             echo "server $path $impl big round $r: $got bytes in ${t}s"
         done
-        stop "$server"
     done
+    for server in "${procs[@]}"; do stop "$server"; done
 }
 
 for path in ${ZEROCOPY_BENCH_PATHS:-netns loopback}; do
