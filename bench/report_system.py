@@ -113,10 +113,11 @@ def headline():
             speed = "%s Gbit/s" % fmt(z["gbps"])
             if "4k" in work:
                 speed = "%sk req/s" % fmt(z["reqs"] / 1000)
+            rate = "reqs" if "4k" in work else "gbps"  # small files: requests, not bytes with headers
             rows.append("| %s %s | %s | %s %s, %s s/GB | %s | %s | %s | %s | %s |" % (
                 zc.split()[0], work, PATH_NAME[path], zc.split()[1], speed, fmt(z["proc"]),
-                ratio(z["gbps"], n["gbps"]) if n else "n/a", ratio(z["proc"], n["proc"]) if n else "n/a",
-                anchor, ratio(z["gbps"], a["gbps"]) if a else "n/a", ratio(z["proc"], a["proc"]) if a else "n/a"))
+                ratio(z[rate], n[rate]) if n else "n/a", ratio(z["proc"], n["proc"]) if n else "n/a",
+                anchor, ratio(z[rate], a[rate]) if a else "n/a", ratio(z["proc"], a["proc"]) if a else "n/a"))
     return "\n".join(rows)
 
 
