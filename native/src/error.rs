@@ -4,9 +4,10 @@ use std::fmt;
 
 use jni::Env;
 use jni::errors::ErrorPolicy;
-use jni::objects::JValue;
+use jni::objects::{Global, JClass, JMethodID, JValue};
 use jni::{jni_sig, jni_str};
 use nix::errno::Errno;
+use once_cell::sync::OnceCell;
 
 /// Everything that can go wrong below the Java facade.
 #[derive(Debug, thiserror::Error)]
@@ -60,13 +61,64 @@ impl Error {
         }
     }
 
+    /// What the errno means to the Java side; see [`Reason`].
+    pub fn reason(&self) -> Reason {
+        match self.errno() {
+            Some(Errno::EINVAL) => Reason::Invalid,
+            Some(Errno::EXDEV | Errno::ENOSYS | Errno::EOPNOTSUPP) => Reason::Unsupported,
+            Some(Errno::ENOMEM) => Reason::NoMemory,
+            Some(Errno::EMFILE | Errno::ENFILE) => Reason::NoDescriptors,
+            Some(Errno::EPERM) => Reason::NotPermitted,
+            Some(Errno::EBUSY) => Reason::Busy,
+            _ => Reason::Other,
+        }
+    }
+
     /// True when the kernel refused this *path* (not the data): the caller may fall back
     /// to the next technique (copy_file_range -> sendfile -> splice -> copy loop).
     pub fn is_refusal(&self) -> bool {
-        matches!(
-            self.errno(),
-            Some(Errno::EINVAL | Errno::EXDEV | Errno::ENOSYS | Errno::EOPNOTSUPP)
-        )
+        self.reason().is_refusal()
+    }
+}
+
+/// The one table of what an errno means, carried by `ErrnoException.reason()` so that
+/// Java switches on meaning and never on errno numbers (as Netty's `Errors.java`). Java's
+/// `ErrnoException.Reason` has a constant of the same name for each; Java reads the
+/// numbers from [`crate::jni`]'s constant table, and a test fails if a name is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Reason {
+    /// Nothing the library treats specially: the message and `errno()` say what happened.
+    Other = 0,
+    /// EINVAL: an argument this call or path does not take (a refusal: the next path may
+    /// work; between two files, overlapping ranges of one file).
+    Invalid = 1,
+    /// EXDEV, ENOSYS, EOPNOTSUPP: this path does not exist here (a refusal).
+    Unsupported = 2,
+    /// ENOMEM: out of memory, mappings (vm.max_map_count) or address space.
+    NoMemory = 3,
+    /// EMFILE, ENFILE: no descriptor for a new pipe.
+    NoDescriptors = 4,
+    /// EPERM: a limit this user may not exceed (pipe-max-size, pipe-user-pages).
+    NotPermitted = 5,
+    /// EBUSY: the resource is in use (a pipe holds more than the new capacity).
+    Busy = 6,
+}
+
+impl Reason {
+    /// Every reason, with the name Java's enum constant has.
+    pub const ALL: [(Reason, &'static str); 7] = [
+        (Reason::Other, "OTHER"),
+        (Reason::Invalid, "INVALID"),
+        (Reason::Unsupported, "UNSUPPORTED"),
+        (Reason::NoMemory, "NO_MEMORY"),
+        (Reason::NoDescriptors, "NO_DESCRIPTORS"),
+        (Reason::NotPermitted, "NOT_PERMITTED"),
+        (Reason::Busy, "BUSY"),
+    ];
+
+    pub fn is_refusal(self) -> bool {
+        matches!(self, Reason::Invalid | Reason::Unsupported)
     }
 }
 
@@ -83,6 +135,29 @@ pub fn count_or_would_block(result: Result<usize>) -> Result<i64> {
     }
 }
 
+/// `dev.zerocopy.ErrnoException` and its constructor, looked up once.
+struct ErrnoExceptionClass {
+    class: Global<JClass<'static>>,
+    constructor: JMethodID,
+}
+
+static ERRNO_EXCEPTION: OnceCell<ErrnoExceptionClass> = OnceCell::new();
+
+fn errno_exception(env: &mut Env<'_>) -> jni::errors::Result<&'static ErrnoExceptionClass> {
+    ERRNO_EXCEPTION.get_or_try_init(|| {
+        let class = env.find_class(jni_str!("dev/zerocopy/ErrnoException"))?;
+        let constructor = env.get_method_id(
+            &class,
+            jni_str!("<init>"),
+            jni_sig!("(Ljava/lang/String;II)V"),
+        )?;
+        Ok(ErrnoExceptionClass {
+            class: env.new_global_ref(class)?,
+            constructor,
+        })
+    })
+}
+
 /// The errno -> Java exception table. Runs with no exception pending.
 fn throw(env: &mut Env<'_>, err: &Error) -> jni::errors::Result<()> {
     match err {
@@ -91,17 +166,17 @@ fn throw(env: &mut Env<'_>, err: &Error) -> jni::errors::Result<()> {
             ..
         } => env.throw_new_void(jni_str!("java/nio/channels/ClosedChannelException")),
         Error::Os { errno, .. } => {
+            let cached = errno_exception(env)?;
             let message = env.new_string(err.to_string())?;
-            let refused = err.is_refusal();
-            let exception = env.new_object(
-                jni_str!("dev/zerocopy/ErrnoException"),
-                jni_sig!("(Ljava/lang/String;IZ)V"),
-                &[
-                    JValue::Object(&message),
-                    JValue::Int(*errno as i32),
-                    JValue::Bool(refused),
-                ],
-            )?;
+            let args = [
+                JValue::Object(&message).as_jni(),
+                JValue::Int(*errno as i32).as_jni(),
+                JValue::Int(err.reason() as i32).as_jni(),
+            ];
+            // SAFETY: `constructor` is ErrnoException(String, int, int), looked up on the
+            // very class passed here, and `args` are a String and two ints in that order.
+            let exception =
+                unsafe { env.new_object_unchecked(&cached.class, cached.constructor, &args) }?;
             let exception = jni::objects::JThrowable::cast_local(env, exception)?;
             env.throw(exception)
         }
@@ -177,6 +252,26 @@ mod tests {
         }
         for errno in [Errno::EPIPE, Errno::EBADF, Errno::EAGAIN, Errno::EIO] {
             assert!(!Error::os("splice", Fds::One(3), errno).is_refusal());
+        }
+    }
+
+    #[test]
+    fn each_errno_the_java_side_acts_on_has_its_reason() {
+        let reason = |errno| Error::os("call", Fds::One(3), errno).reason();
+        assert_eq!(reason(Errno::EINVAL), Reason::Invalid);
+        assert_eq!(reason(Errno::EXDEV), Reason::Unsupported);
+        assert_eq!(reason(Errno::ENOMEM), Reason::NoMemory);
+        assert_eq!(reason(Errno::EMFILE), Reason::NoDescriptors);
+        assert_eq!(reason(Errno::ENFILE), Reason::NoDescriptors);
+        assert_eq!(reason(Errno::EPERM), Reason::NotPermitted);
+        assert_eq!(reason(Errno::EBUSY), Reason::Busy);
+        assert_eq!(reason(Errno::EPIPE), Reason::Other);
+        assert_eq!(Error::InvalidArgument("x".into()).reason(), Reason::Other);
+        for (position, (reason, _)) in Reason::ALL.iter().enumerate() {
+            assert_eq!(
+                *reason as usize, position,
+                "ALL lists reasons in code order"
+            );
         }
     }
 

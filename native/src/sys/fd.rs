@@ -97,6 +97,8 @@ fn set_flags(fd: BorrowedFd<'_>, flags: OFlag) -> Result<()> {
     retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_SETFL(flags))).map(drop)
 }
 
+/// [`describe`]'s low bits hold the [`Kind`]; the flag bits follow.
+pub const KIND_MASK: i32 = 0xf;
 pub const CAN_READ: i32 = 0x10;
 pub const CAN_WRITE: i32 = 0x20;
 pub const NONBLOCKING: i32 = 0x40;

@@ -21,22 +21,22 @@ use super::{one, retry};
 use crate::error::{Error, Fds, Result};
 
 /// How a file is mapped: `FileChannel.MapMode` READ_ONLY, READ_WRITE, PRIVATE.
+/// The discriminants are the codes Java passes (`Native.MAP_*`, read from the JNI constant
+/// table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
 pub enum Mode {
-    ReadOnly,
-    ReadWrite,
-    Private,
+    ReadOnly = 0,
+    ReadWrite = 1,
+    Private = 2,
 }
 
 impl Mode {
-    /// The Java side's numbering (see `MappedRegion`).
     pub fn from_code(code: i32) -> Result<Mode> {
-        match code {
-            0 => Ok(Mode::ReadOnly),
-            1 => Ok(Mode::ReadWrite),
-            2 => Ok(Mode::Private),
-            other => Err(Error::InvalidArgument(format!("unknown map mode {other}"))),
-        }
+        [Mode::ReadOnly, Mode::ReadWrite, Mode::Private]
+            .into_iter()
+            .find(|mode| *mode as i32 == code)
+            .ok_or_else(|| Error::InvalidArgument(format!("unknown map mode {code}")))
     }
 
     fn prot(self) -> ProtFlags {

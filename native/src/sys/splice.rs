@@ -1,12 +1,17 @@
 //! splice(2), tee(2) and vmsplice(2): moving pages between a pipe and anything.
 
+use std::ffi::c_void;
 use std::io::IoSlice;
+use std::num::NonZeroUsize;
 use std::os::fd::BorrowedFd;
+use std::ptr::NonNull;
+
+use nix::sys::mman::{self, MapFlags, ProtFlags};
 
 use nix::fcntl::{SpliceFFlags, splice as nix_splice, tee as nix_tee, vmsplice as nix_vmsplice};
 
 use super::{MAX_CHUNK, one, retry, room_after, two};
-use crate::error::Result;
+use crate::error::{Fds, Result};
 
 /// The SPLICE_F_* bits as the Java side passes them (`SpliceFlag` ordinal bits).
 pub fn flags_from_bits(bits: i32) -> SpliceFFlags {
@@ -67,23 +72,77 @@ pub fn tee(
 /// The most iovecs one vmsplice call takes (Linux's UIO_MAXIOV).
 pub const MAX_IOVECS: usize = 1024;
 
-/// Hands the memory in `iov` to pipe `output`; returns the bytes taken (a prefix of the
-/// slices). Without SPLICE_F_GIFT the kernel may keep references to the pages rather than
-/// copies, so what the reader finally sees is the memory's content when it reads.
-///
-/// # Safety
-/// The memory behind `iov` must stay mapped and unmodified until the pipe's reader has
-/// consumed those bytes, which may be long after this call returns.
-pub unsafe fn vmsplice(
+/// Hands the bytes of `slices`, in order, to pipe `output` with vmsplice(2), as a snapshot:
+/// they are first copied into anonymous pages mapped for this call alone, which are
+/// unmapped before it returns. vmsplice puts references to pages, not copies, into the pipe
+/// (and on into any pipe it is teed to or socket it is spliced to); pages that only the pipe
+/// still references can never be written again nor handed to another owner, so no later
+/// change, free or reuse of the caller's memory can reach a reader. Takes at most the pipe's
+/// capacity (the rest would be copied for nothing); returns the bytes taken, a prefix.
+pub fn vmsplice_copy(
     output: BorrowedFd<'_>,
-    iov: &[IoSlice<'_>],
+    slices: &[&[u8]],
     flags: SpliceFFlags,
 ) -> Result<usize> {
-    let iov = &iov[..iov.len().min(MAX_IOVECS)];
-    // SAFETY: the caller keeps the memory mapped and unchanged until it is read (above).
+    let room = super::pipe::capacity(output)?;
+    let offered = slices
+        .iter()
+        .fold(0usize, |sum, s| sum.saturating_add(s.len()));
+    let len = offered.min(room).min(MAX_CHUNK);
+    let Some(size) = NonZeroUsize::new(len) else {
+        return Ok(0);
+    };
+    let pages = OwnedPages::new(size)?;
+    // SAFETY: `pages` is a fresh private read-write mapping of `len` bytes that nothing
+    // else can see; the slice does not outlive it.
+    let copy = unsafe { std::slice::from_raw_parts_mut(pages.ptr.as_ptr().cast::<u8>(), len) };
+    let mut at = 0;
+    for slice in slices {
+        let n = slice.len().min(len - at);
+        copy[at..at + n].copy_from_slice(&slice[..n]);
+        at += n;
+        if at == len {
+            break;
+        }
+    }
+    let iov = [IoSlice::new(copy)];
+    // SAFETY: the pages are never written again after this call: `pages` is unmapped when
+    // it drops below, and the library keeps no other mapping of them. That is also what
+    // SPLICE_F_GIFT promises the kernel.
     retry("vmsplice", one(output), || unsafe {
-        nix_vmsplice(output, iov, flags)
+        nix_vmsplice(output, &iov, flags | SpliceFFlags::SPLICE_F_GIFT)
     })
+}
+
+/// An anonymous private mapping owned by one vmsplice call; dropping it unmaps it. The
+/// physical pages live on while a pipe (or a socket's send queue) holds references to them.
+struct OwnedPages {
+    ptr: NonNull<c_void>,
+    len: NonZeroUsize,
+}
+
+impl OwnedPages {
+    fn new(len: NonZeroUsize) -> Result<Self> {
+        // SAFETY: no address hint and no MAP_FIXED: the kernel picks a free range, so no
+        // existing memory is affected.
+        let ptr = retry("mmap", Fds::None, || unsafe {
+            mman::mmap_anonymous(
+                None,
+                len,
+                ProtFlags::PROT_READ | ProtFlags::PROT_WRITE,
+                MapFlags::MAP_PRIVATE,
+            )
+        })?;
+        Ok(Self { ptr, len })
+    }
+}
+
+impl Drop for OwnedPages {
+    fn drop(&mut self) {
+        // SAFETY: the mapping was created by `new` and is used by no one after this. munmap
+        // of a whole mapping we own only fails for invalid arguments, which it is not.
+        let _ = unsafe { mman::munmap(self.ptr, self.len.get()) };
+    }
 }
 
 #[cfg(test)]
@@ -267,9 +326,12 @@ mod tests {
     fn vmsplice_gathers_slices_in_order() {
         let (r, w) = testutil::pipe();
         let (first, second) = (b"gather ".to_vec(), b"these".to_vec());
-        let iov = [IoSlice::new(&first), IoSlice::new(&second)];
-        // SAFETY: both vectors live until after the pipe was read below.
-        let n = unsafe { vmsplice(w.as_fd(), &iov, SpliceFFlags::SPLICE_F_NONBLOCK) }.unwrap();
+        let n = vmsplice_copy(
+            w.as_fd(),
+            &[&first, &second],
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
+        .unwrap();
         assert_eq!(n, 12);
         assert_eq!(
             testutil::read_exact(std::fs::File::from(r), 12),
@@ -278,39 +340,53 @@ mod tests {
     }
 
     #[test]
-    fn vmsplice_into_a_full_nonblocking_pipe_takes_a_prefix_then_eagain() {
+    fn vmsplice_sends_what_the_memory_held_during_the_call_not_later() {
         let (r, w) = testutil::pipe();
-        let data = vec![7u8; 200_000];
-        // SAFETY: `data` outlives the reads below.
-        let n = unsafe {
-            vmsplice(
-                w.as_fd(),
-                &[IoSlice::new(&data)],
-                SpliceFFlags::SPLICE_F_NONBLOCK,
-            )
-        }
+        let (copy_r, copy_w) = testutil::pipe();
+        let mut source = vec![b'a'; 8192];
+        let n = vmsplice_copy(w.as_fd(), &[&source], SpliceFFlags::SPLICE_F_NONBLOCK).unwrap();
+        assert_eq!(n, 8192);
+        tee(
+            r.as_fd(),
+            copy_w.as_fd(),
+            n,
+            SpliceFFlags::SPLICE_F_NONBLOCK,
+        )
         .unwrap();
-        assert!(n > 0 && n < data.len(), "took {n}");
-        // SAFETY: as above.
-        let err = unsafe {
-            vmsplice(
-                w.as_fd(),
-                &[IoSlice::new(&data[n..])],
-                SpliceFFlags::SPLICE_F_NONBLOCK,
-            )
-        }
-        .unwrap_err();
+        source.fill(b'X');
+        drop(source); // freed: malloc may hand the memory to anyone now
+        let reuse = vec![b'S'; 8192];
+        assert_eq!(
+            testutil::read_exact(std::fs::File::from(r), 8192),
+            vec![b'a'; 8192]
+        );
+        assert_eq!(
+            testutil::read_exact(std::fs::File::from(copy_r), 8192),
+            vec![b'a'; 8192]
+        );
+        drop(reuse);
+    }
+
+    #[test]
+    fn vmsplice_takes_at_most_the_pipe_capacity() {
+        let (_r, w) = testutil::pipe();
+        let big = vec![7u8; 1 << 20];
+        let capacity = crate::sys::pipe::capacity(w.as_fd()).unwrap();
+        let n = vmsplice_copy(w.as_fd(), &[&big], SpliceFFlags::SPLICE_F_NONBLOCK).unwrap();
+        assert_eq!(n, capacity);
+        let err = vmsplice_copy(w.as_fd(), &[&big], SpliceFFlags::SPLICE_F_NONBLOCK).unwrap_err();
         assert_eq!(err.errno(), Some(Errno::EAGAIN));
-        assert_eq!(testutil::read_exact(std::fs::File::from(r), n), &data[..n]);
+        assert_eq!(
+            vmsplice_copy(w.as_fd(), &[], SpliceFFlags::SPLICE_F_NONBLOCK).unwrap(),
+            0
+        );
     }
 
     #[test]
     fn vmsplice_into_a_socket_is_refused() {
         let (a, _b) = testutil::tcp_pair();
         let data = [1u8; 4];
-        // SAFETY: `data` outlives the call, which fails before reading it.
-        let err = unsafe { vmsplice(a.as_fd(), &[IoSlice::new(&data)], SpliceFFlags::empty()) }
-            .unwrap_err();
+        let err = vmsplice_copy(a.as_fd(), &[&data], SpliceFFlags::empty()).unwrap_err();
         assert_eq!(err.errno(), Some(Errno::EBADF));
     }
 }

@@ -227,23 +227,23 @@ class BadInputSweepTest {
 
     @Test
     void sendfileAndCopyFileRangeRejectEachBadInputAndWriteNothing() throws IOException {
-        expect("sendfile null target", () -> ZeroCopy.sendfile(null, src, 0, 10), NullPointerException.class);
-        expect("sendfile null src", () -> ZeroCopy.sendfile(client, null, 0, 10), NullPointerException.class);
-        expect("sendfile position -1", () -> ZeroCopy.sendfile(client, src, -1, 10), IllegalArgumentException.class);
-        expect("sendfile count -1", () -> ZeroCopy.sendfile(client, src, 0, -1), IllegalArgumentException.class);
-        expect("sendfile closed src", () -> ZeroCopy.sendfile(client, closedFile, 0, 10), ClosedChannelException.class);
-        expect("sendfile closed target", () -> ZeroCopy.sendfile(closedSocket, src, 0, 10), ClosedChannelException.class);
-        expect("sendfile write-only src", () -> ZeroCopy.sendfile(client, srcWriteOnly, 0, 10),
+        expect("sendfile null target", () -> ZeroCopy.sendfile(src, 0, 10, null), NullPointerException.class);
+        expect("sendfile null src", () -> ZeroCopy.sendfile(null, 0, 10, client), NullPointerException.class);
+        expect("sendfile position -1", () -> ZeroCopy.sendfile(src, -1, 10, client), IllegalArgumentException.class);
+        expect("sendfile count -1", () -> ZeroCopy.sendfile(src, 0, -1, client), IllegalArgumentException.class);
+        expect("sendfile closed src", () -> ZeroCopy.sendfile(closedFile, 0, 10, client), ClosedChannelException.class);
+        expect("sendfile closed target", () -> ZeroCopy.sendfile(src, 0, 10, closedSocket), ClosedChannelException.class);
+        expect("sendfile write-only src", () -> ZeroCopy.sendfile(srcWriteOnly, 0, 10, client),
                 NonReadableChannelException.class);
-        expect("sendfile read-only target", () -> ZeroCopy.sendfile(dstReadOnly, src, 0, 10),
+        expect("sendfile read-only target", () -> ZeroCopy.sendfile(src, 0, 10, dstReadOnly),
                 NonWritableChannelException.class);
-        expect("sendfile target without descriptor", () -> ZeroCopy.sendfile(new NoDescriptor(), src, 0, 10),
+        expect("sendfile target without descriptor", () -> ZeroCopy.sendfile(src, 0, 10, new NoDescriptor()),
                 IllegalArgumentException.class);
-        expect("sendfile src without descriptor", () -> ZeroCopy.sendfile(client, new NoDescriptorFile(), 0, 10),
+        expect("sendfile src without descriptor", () -> ZeroCopy.sendfile(new NoDescriptorFile(), 0, 10, client),
                 IllegalArgumentException.class);
-        returns("sendfile position past the end", 0, () -> ZeroCopy.sendfile(client, src, SIZE + 100, 10));
-        returns("sendfile position past the end, pipe target", 0,
-                () -> ZeroCopy.sendfile(pipe.sink(), src, SIZE + 100, 10));
+        returns("sendfile position past the end: end of file", -1, () -> ZeroCopy.sendfile(src, SIZE + 100, 10, client));
+        returns("sendfile position past the end, pipe target: end of file", -1,
+                () -> ZeroCopy.sendfile(src, SIZE + 100, 10, pipe.sink()));
 
         expect("copyFileRange null src", () -> ZeroCopy.copyFileRange(null, 0, dst, 0, 10), NullPointerException.class);
         expect("copyFileRange null dst", () -> ZeroCopy.copyFileRange(src, 0, null, 0, 10), NullPointerException.class);
@@ -312,7 +312,7 @@ class BadInputSweepTest {
     @Test
     void spliceAndSendfileAtPositionLongMaxValueReportEndOfFile() {
         returns("splice inPosition Long.MAX_VALUE", -1, () -> ZeroCopy.splice(src, Long.MAX_VALUE, client, -1, 10));
-        returns("sendfile position Long.MAX_VALUE", 0, () -> ZeroCopy.sendfile(client, src, Long.MAX_VALUE, 10));
+        returns("sendfile position Long.MAX_VALUE: end of file", -1, () -> ZeroCopy.sendfile(src, Long.MAX_VALUE, 10, client));
         assertNoMismatches();
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8's fault EMFILE: {@link EmfileFaultMain} runs in a child JVM with RLIMIT_NOFILE 256
+ * Issue 8's fault EMFILE: {@link dev.zerocopy.child.EmfileFaultMain} runs in a child JVM with RLIMIT_NOFILE 256
  * (set by prlimit: ProcessBuilder cannot), takes every free descriptor, then calls what
  * needs new ones. Where NIO needs no descriptor (transferTo into a blocking socket,
  * transferFrom from a socket) zerocopy copies instead of failing; a relay copies through a
@@ -28,7 +28,7 @@ class EmfileFaultTest {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
         command.addAll(List.of("-Xcheck:jni", "-cp", LoadingTest.jar() + File.pathSeparator + LoadingTest.testClasses(),
-                "dev.zerocopy.EmfileFaultMain"));
+                "dev.zerocopy.child.EmfileFaultMain"));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "child JVM did not finish");
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -54,7 +54,7 @@ class LoadingTest {
     }
 
     static String testClasses() {
-        return Path.of(FreshJvmMain.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        return Path.of(dev.zerocopy.child.FreshJvmMain.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
     }
 
     @Test
@@ -76,7 +76,7 @@ class LoadingTest {
     void freshJvmWithOnlyTheJarSplicesAndLeavesNoTempFiles() throws Exception {
         Path privateTmp = Files.createDirectory(tmp.resolve("child-tmp"));
         Object[] result = runJava(List.of("-Xcheck:jni", "-Djava.io.tmpdir=" + privateTmp),
-                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.FreshJvmMain", "16");
+                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.child.FreshJvmMain", "16");
         assertEquals(0, result[0], (String) result[1]);
         assertTrue(((String) result[1]).contains("spliced 16 threads OK"), (String) result[1]);
         try (var left = Files.list(privateTmp)) {
@@ -98,7 +98,7 @@ class LoadingTest {
             }
         }
         Object[] result = runJava(List.of("-Dzerocopy.library.path=" + tmp.resolve("nowhere.so")),
-                classes + File.pathSeparator + testClasses(), "dev.zerocopy.FreshJvmMain", "report");
+                classes + File.pathSeparator + testClasses(), "dev.zerocopy.child.FreshJvmMain", "report");
         String output = (String) result[1];
         assertEquals(0, result[0], output);
         assertTrue(output.contains("available=false"), output);
@@ -111,7 +111,7 @@ class LoadingTest {
     @Test
     void otherSystemsAreUnavailableWithAReasonAndCallsThrowUnsupported() throws Exception {
         Object[] result = runJava(List.of("-Dos.name=Windows 11"),
-                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.FreshJvmMain", "report");
+                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.child.FreshJvmMain", "report");
         String output = (String) result[1];
         assertEquals(0, result[0], output);
         assertTrue(output.contains("available=false"), output);
@@ -127,7 +127,7 @@ class LoadingTest {
                     dir.resolve("libzerocopy_jni.so"));
         }
         Object[] result = runJava(List.of("-Dzerocopy.library.path=" + dir),
-                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.FreshJvmMain", "1");
+                jar() + File.pathSeparator + testClasses(), "dev.zerocopy.child.FreshJvmMain", "1");
         assertEquals(0, result[0], (String) result[1]);
     }
 }

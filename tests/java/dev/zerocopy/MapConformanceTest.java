@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ReadOnlyBufferException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileChannel.MapMode;
 import java.nio.file.Files;
@@ -93,6 +94,12 @@ class MapConformanceTest {
                 for (boolean closed : new boolean[] {false, true}) {
                     String label = what + " " + mode + " position=" + c[0] + " size=" + c[1] + " closed=" + closed;
                     String expected = outcome(NIO, open, mode, c[0], c[1], closed);
+                    if (Runtime.version().feature() < 17 && mode == null && closed) {
+                        // JDK 11's map checks that the channel is open before the mode; 17 and 25
+                        // check the mode first, and zerocopy follows 25 on every JDK.
+                        expected = expected.replace(ClosedChannelException.class.getName(),
+                                NullPointerException.class.getName());
+                    }
                     String actual = outcome(ours, open, mode, c[0], c[1], closed);
                     assertEquals(expected, actual, label);
                 }

@@ -162,8 +162,12 @@ class MappedRegionCloseTest {
             view = null;
             region.close();
             assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "placeholder in place");
-            // The slice alone keeps the placeholder: its memory is still reachable.
-            assertTrue(eventually(() -> viewRef.get() == null));
+            // The slice alone keeps the placeholder: its memory is still reachable. (From JDK 17 a
+            // derived buffer references the root's attachment, so the view itself can go; JDK 11's
+            // slice references its parent, which keeps the view reachable as long as the slice.)
+            if (Runtime.version().feature() >= 17) {
+                assertTrue(eventually(() -> viewRef.get() == null));
+            }
             assertTrue(maps().stream().anyMatch(line -> line.startsWith(start)), "slice keeps placeholder");
             assertEquals(0, slice.get(0));
             slice = null;
@@ -299,13 +303,13 @@ class MappedRegionCloseTest {
         SocketChannel[] pair = TestSupport.socketPair();
         try (FileChannel channel = FileChannel.open(file, R);
                 MappedRegion region = ZeroCopy.map(channel, MapMode.READ_ONLY, 77, (8 << 20) + 46)) {
-            Future<Object[]> received = TestSupport.drain(pair[1]);
+            Future<TestSupport.Drained> received = TestSupport.drain(pair[1]);
             long sent = region.transferTo(0, Long.MAX_VALUE, pair[0]);
             pair[0].close();
             assertEquals((8 << 20) + 46, sent);
-            Object[] result = received.get(30, TimeUnit.SECONDS);
-            assertEquals(sent, result[1]);
-            assertEquals(TestSupport.sha256(file, 77, sent), result[0]);
+            TestSupport.Drained result = received.get(30, TimeUnit.SECONDS);
+            assertEquals(sent, result.bytes);
+            assertEquals(TestSupport.sha256(file, 77, sent), result.sha256);
         } finally {
             pair[1].close();
         }
@@ -330,10 +334,10 @@ class MappedRegionCloseTest {
                         () -> region.transferTo(0, 10, readOnly));
             }
             Pipe pipe = Pipe.open();
-            Future<Object[]> fromPipe = TestSupport.drain(pipe.source());
+            Future<TestSupport.Drained> fromPipe = TestSupport.drain(pipe.source());
             assertEquals(200_000, region.transferTo(0, 200_000, pipe.sink()));
             pipe.sink().close();
-            assertEquals(TestSupport.sha256(file, 1000, 200_000), fromPipe.get(30, TimeUnit.SECONDS)[0]);
+            assertEquals(TestSupport.sha256(file, 1000, 200_000), fromPipe.get(30, TimeUnit.SECONDS).sha256);
             pipe.source().close();
 
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
@@ -429,11 +433,11 @@ class MappedRegionCloseTest {
             assertEquals(14, load.errno(), load.getMessage());
             SocketChannel[] pair = TestSupport.socketPair();
             try {
-                Future<Object[]> received = TestSupport.drain(pair[1]);
+                Future<TestSupport.Drained> received = TestSupport.drain(pair[1]);
                 assertEquals(8192, region.transferTo(0, 8192, pair[0]), "the part still in the file");
                 assertThrows(IOException.class, () -> region.transferTo(8192, 4096, pair[0]));
                 pair[0].close();
-                assertEquals(TestSupport.sha256(file, 0, 8192), received.get(10, TimeUnit.SECONDS)[0]);
+                assertEquals(TestSupport.sha256(file, 0, 8192), received.get(10, TimeUnit.SECONDS).sha256);
             } finally {
                 pair[0].close();
                 pair[1].close();

@@ -7,7 +7,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Run by {@link PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
+ * Run by {@code PipeMaxSizeFaultTest} as a user without CAP_SYS_RESOURCE: asks for pipes
  * above /proc/sys/fs/pipe-max-size and prints what happened, then shows pipes and relays
  * still work.
  */
@@ -40,13 +40,13 @@ public final class PipeMaxSizeFaultMain {
         SocketChannel[] to = TestSupport.socketPair();
         try (Relay relay = ZeroCopy.relay(from[1], to[0])) {
             TestSupport.feed(from[0], data);
-            Future<Object[]> drained = TestSupport.drain(to[1]);
+            Future<TestSupport.Drained> drained = TestSupport.drain(to[1]);
             long moved = 0;
             while (!relay.isDone()) {
-                moved += relay.transfer();
+                moved += Math.max(0, relay.transfer());
             }
-            Object[] got = drained.get(30, TimeUnit.SECONDS);
-            System.out.println("relay: moved " + moved + " correct " + got[0].equals(TestSupport.sha256(data))
+            TestSupport.Drained got = drained.get(30, TimeUnit.SECONDS);
+            System.out.println("relay: moved " + moved + " correct " + got.sha256.equals(TestSupport.sha256(data))
                     + " copyFallbacks " + Relay.copyFallbacks());
         }
         OwnedPipe pooled = OwnedPipe.acquire();

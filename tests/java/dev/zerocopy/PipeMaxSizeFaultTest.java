@@ -10,6 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -32,7 +35,18 @@ class PipeMaxSizeFaultTest {
     void aboveThePipeMaxSizeIsRefusedClearlyAndRelaysUseTheLimit() throws Exception {
         Path root = Files.createDirectory(tmp.resolve("world"));
         Path jar = root.resolve("zerocopy.jar");
-        Files.copy(Path.of(LoadingTest.jar()), jar);
+        // The child needs package-private classes of the library (OwnedPipe), so it gets the
+        // jar's entries without the manifest that seals the package.
+        try (JarFile sealed = new JarFile(LoadingTest.jar());
+                JarOutputStream unsealed = new JarOutputStream(Files.newOutputStream(jar))) {
+            for (JarEntry entry : java.util.Collections.list(sealed.entries())) {
+                if (!entry.getName().equals(JarFile.MANIFEST_NAME)) {
+                    unsealed.putNextEntry(new JarEntry(entry.getName()));
+                    sealed.getInputStream(entry).transferTo(unsealed);
+                    unsealed.closeEntry();
+                }
+            }
+        }
         Path classes = root.resolve("classes");
         Path from = Path.of(LoadingTest.testClasses());
         try (Stream<Path> files = Files.walk(from)) {

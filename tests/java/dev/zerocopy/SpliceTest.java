@@ -40,7 +40,7 @@ class SpliceTest {
         SocketChannel[] to = TestSupport.socketPair();
         byte[] data = TestSupport.randomBytes(size, size);
         Future<Void> feeder = TestSupport.feed(from[0], data);
-        Future<Object[]> received = TestSupport.drain(to[1]);
+        Future<TestSupport.Drained> received = TestSupport.drain(to[1]);
         long moved = 0;
         for (long n; (n = ZeroCopy.splice(from[1], to[0], Long.MAX_VALUE)) > 0; ) {
             moved += n;
@@ -48,9 +48,9 @@ class SpliceTest {
         to[0].close();
         feeder.get(30, TimeUnit.SECONDS);
         assertEquals(size, moved);
-        Object[] result = received.get(30, TimeUnit.SECONDS);
-        assertEquals((long) size, result[1]);
-        assertEquals(TestSupport.sha256(data), result[0]);
+        TestSupport.Drained result = received.get(30, TimeUnit.SECONDS);
+        assertEquals((long) size, result.bytes);
+        assertEquals(TestSupport.sha256(data), result.sha256);
         from[1].close();
     }
 
@@ -59,13 +59,13 @@ class SpliceTest {
         SocketChannel[] from = TestSupport.socketPair();
         SocketChannel[] to = TestSupport.socketPair();
         Future<Void> feeder = TestSupport.feed(from[0], TestSupport.randomBytes(300_000, 1));
-        Future<Object[]> received = TestSupport.drain(to[1]);
+        Future<TestSupport.Drained> received = TestSupport.drain(to[1]);
         assertEquals(200_000, ZeroCopy.splice(from[1], to[0], 200_000));
         assertEquals(100_000, ZeroCopy.splice(from[1], to[0], 200_000), "the rest, then end of stream");
         assertEquals(-1, ZeroCopy.splice(from[1], to[0], 200_000), "end of stream is -1, not 0");
         to[0].close();
         feeder.get();
-        assertEquals(300_000L, received.get()[1]);
+        assertEquals(300_000L, received.get().bytes);
     }
 
     @Test

@@ -110,8 +110,24 @@ final class TestSupport {
         return hex(sha256().digest(bytes));
     }
 
-    /** Reads {@code in} to end of stream on another thread: [sha256, byte count]. */
-    static Future<Object[]> drain(ReadableByteChannel in) {
+    /** What {@link #drain} read: the bytes' SHA-256 (hex) and how many there were. */
+    static final class Drained {
+        final String sha256;
+        final long bytes;
+
+        Drained(String sha256, long bytes) {
+            this.sha256 = sha256;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public String toString() {
+            return bytes + " bytes, sha256 " + sha256;
+        }
+    }
+
+    /** Reads {@code in} to end of stream on another thread. */
+    static Future<Drained> drain(ReadableByteChannel in) {
         return POOL.submit(() -> {
             MessageDigest digest = sha256();
             ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
@@ -120,7 +136,7 @@ final class TestSupport {
                 buffer.clear();
                 int n = in.read(buffer);
                 if (n < 0) {
-                    return new Object[] {hex(digest.digest()), total};
+                    return new Drained(hex(digest.digest()), total);
                 }
                 digest.update(buffer.array(), 0, n);
                 total += n;
@@ -186,6 +202,11 @@ final class TestSupport {
     }
 
     /** Number of open descriptors of this process. */
+    /** The library's poller threads ({@code Poller}) live in epoll_wait by design: not a stuck call. */
+    static boolean isPollerThread(Thread thread) {
+        return thread.getName().startsWith("zerocopy-poller-");
+    }
+
     static int openDescriptors() throws IOException {
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return (int) fds.count();

@@ -100,7 +100,7 @@ class TorturePeerResetTest {
             IOException failure = null;
             try {
                 while (!relay.isDone()) {
-                    moved += relay.transfer();
+                    moved += Math.max(0, relay.transfer());
                 }
             } catch (IOException e) {
                 failure = e;
@@ -122,24 +122,24 @@ class TorturePeerResetTest {
         SocketChannel[] pair = TestSupport.socketPair();
         try (FileChannel src = FileChannel.open(file, StandardOpenOption.READ);
                 SocketChannel out = pair[0]; SocketChannel in = pair[1]) {
-            Future<Object[]> drained = TestSupport.drain(in);
+            Future<TestSupport.Drained> drained = TestSupport.drain(in);
             long sent = 0;
             while (sent < n) {
                 sent += ZeroCopy.transferTo(src, sent, n - sent, out);
             }
             out.shutdownOutput();
-            assertEquals(TestSupport.sha256(Arrays.copyOf(data, n)), drained.get(30, TimeUnit.SECONDS)[0]);
+            assertEquals(TestSupport.sha256(Arrays.copyOf(data, n)), drained.get(30, TimeUnit.SECONDS).sha256);
         }
         SocketChannel[] from = TestSupport.socketPair();
         SocketChannel[] to = TestSupport.socketPair();
         try (SocketChannel a = from[0]; SocketChannel b = from[1]; SocketChannel c = to[0]; SocketChannel d = to[1];
                 Relay relay = ZeroCopy.relay(b, c)) {
             TestSupport.feed(a, Arrays.copyOf(data, n));
-            Future<Object[]> drained = TestSupport.drain(d);
+            Future<TestSupport.Drained> drained = TestSupport.drain(d);
             while (!relay.isDone()) {
                 relay.transfer();
             }
-            assertEquals(TestSupport.sha256(Arrays.copyOf(data, n)), drained.get(30, TimeUnit.SECONDS)[0]);
+            assertEquals(TestSupport.sha256(Arrays.copyOf(data, n)), drained.get(30, TimeUnit.SECONDS).sha256);
         }
     }
 }

@@ -198,7 +198,7 @@ class TransferCloseTest {
             try (FileChannel file = bigFile()) {
                 Channel[] target = stuckTarget(socket);
                 Thread[] t = new Thread[1];
-                Ending ending = start(() -> ZeroCopy.sendfile((WritableByteChannel) target[0], file, 0, 64 << 20), t);
+                Ending ending = start(() -> ZeroCopy.sendfile(file, 0, 64 << 20, (WritableByteChannel) target[0]), t);
                 awaitBlocked(t[0]);
                 long closedAt = closeOrUnstick(target[0], target[1], socket ? "socket" : "pipe");
                 assertEndsWithinASecond(t[0], ending, closedAt);
@@ -354,12 +354,12 @@ class TransferCloseTest {
         }
         Path source = TestSupport.randomFile(tmp, 64 << 20, 2);
         try (FileChannel file = FileChannel.open(source)) {
-            java.util.concurrent.Future<Object[]> received = TestSupport.drain(pair[1]);
+            java.util.concurrent.Future<TestSupport.Drained> received = TestSupport.drain(pair[1]);
             assertEquals(file.size(), ZeroCopy.transferTo(file, 0, Long.MAX_VALUE, pair[0]));
             pair[0].shutdownOutput();
-            Object[] got = received.get(30, TimeUnit.SECONDS);
-            assertEquals(file.size(), got[1]);
-            assertEquals(TestSupport.sha256(source), got[0]);
+            TestSupport.Drained got = received.get(30, TimeUnit.SECONDS);
+            assertEquals(file.size(), got.bytes);
+            assertEquals(TestSupport.sha256(source), got.sha256);
         }
         // And the other way: a slow writer, a blocking transferFrom that must wait, not return short.
         byte[] data = TestSupport.randomBytes(3 << 20, 12);

@@ -426,7 +426,7 @@ class TransferConformanceTest {
     }
 
     static long sendfileAll(FileChannel channel, long position, long n) throws IOException {
-        return n == 0 ? 0 : ZeroCopy.sendfile(channel, channel, position, n);
+        return n == 0 ? 0 : ZeroCopy.sendfile(channel, position, n, channel);
     }
 
     /** The kernel's copy_file_range overlap test, after it clamped the length to the file. */

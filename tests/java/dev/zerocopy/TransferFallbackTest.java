@@ -117,7 +117,7 @@ class TransferFallbackTest {
         Files.write(b, new byte[] {1, 2, 3});
         try (FileChannel in = FileChannel.open(a);
                 FileChannel out = FileChannel.open(b, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            ErrnoException e = assertThrows(ErrnoException.class, () -> ZeroCopy.sendfile(out, in, 0, 100));
+            ErrnoException e = assertThrows(ErrnoException.class, () -> ZeroCopy.sendfile(in, 0, 100, out));
             assertEquals(EINVAL, e.errno());
             assertTrue(e.refused());
             assertThrows(IllegalArgumentException.class, () -> ZeroCopy.copyFileRange(in, 0, out, -1, 100));
@@ -135,7 +135,7 @@ class TransferFallbackTest {
                 FileChannel readOnly = FileChannel.open(a)) {
             assertThrows(IllegalArgumentException.class, () -> ZeroCopy.copyFileRange(ch, -2, ch, 0, 1));
             assertThrows(IllegalArgumentException.class, () -> ZeroCopy.copyFileRange(ch, 0, ch, 0, -1));
-            assertThrows(IllegalArgumentException.class, () -> ZeroCopy.sendfile(ch, ch, -1, 1));
+            assertThrows(IllegalArgumentException.class, () -> ZeroCopy.sendfile(ch, -1, 1, ch));
             assertThrows(java.nio.channels.NonWritableChannelException.class,
                     () -> ZeroCopy.copyFileRange(ch, 0, readOnly, 0, 1));
             assertEquals(0, ZeroCopy.copyFileRange(ch, 10, ch, 20, 5), "at end of file: 0");

@@ -206,7 +206,7 @@ class TransferStressTest {
         long result = -1;
         Throwable thrown = null;
         Channel[] others = {};
-        Future<Object[]> received = null;
+        Future<TestSupport.Drained> received = null;
         Future<Void> fed = null;
         try {
             switch (kind) {
@@ -271,10 +271,10 @@ class TransferStressTest {
             completed.incrementAndGet();
         }
         if (received != null) {
-            Object[] got = received.get(30, TimeUnit.SECONDS);
-            long n = (Long) got[1];
+            TestSupport.Drained got = received.get(30, TimeUnit.SECONDS);
+            long n = got.bytes;
             assertTrue(thrown != null || n == result, label + ": received " + n + ", returned " + result);
-            assertEquals(TestSupport.sha256(Arrays.copyOfRange(data, (int) position, (int) (position + n))), got[0],
+            assertEquals(TestSupport.sha256(Arrays.copyOfRange(data, (int) position, (int) (position + n))), got.sha256,
                     label);
             bytes.addAndGet(n);
         } else {
@@ -332,7 +332,7 @@ class TransferStressTest {
     }
 
     /** Reads to end of stream, then closes: [sha256, count]; slowly: pauses between reads. */
-    static Future<Object[]> drain(ReadableByteChannel in, boolean slow) {
+    static Future<TestSupport.Drained> drain(ReadableByteChannel in, boolean slow) {
         return TestSupport.async(() -> {
             try (ReadableByteChannel channel = in) {
                 java.security.MessageDigest digest = TestSupport.sha256();
@@ -345,7 +345,7 @@ class TransferStressTest {
                         Thread.sleep(1);
                     }
                 }
-                return new Object[] {TestSupport.hex(digest.digest()), total};
+                return new TestSupport.Drained(TestSupport.hex(digest.digest()), total);
             }
         });
     }

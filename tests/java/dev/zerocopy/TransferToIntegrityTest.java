@@ -41,7 +41,7 @@ class TransferToIntegrityTest {
         Path file = TestSupport.randomFile(tmp, size, size);
         SocketChannel[] s = TestSupport.socketPair();
         s[0].configureBlocking(blocking);
-        Future<Object[]> received = TestSupport.drain(s[1]);
+        Future<TestSupport.Drained> received = TestSupport.drain(s[1]);
         try (FileChannel in = FileChannel.open(file)) {
             long sent = 0;
             while (sent < size) {
@@ -55,9 +55,9 @@ class TransferToIntegrityTest {
             assertEquals(0, in.position(), "transferTo leaves the source position alone");
         }
         s[0].close();
-        Object[] result = received.get(60, TimeUnit.SECONDS);
-        assertEquals((long) size, result[1]);
-        assertEquals(TestSupport.sha256(file), result[0]);
+        TestSupport.Drained result = received.get(60, TimeUnit.SECONDS);
+        assertEquals((long) size, result.bytes);
+        assertEquals(TestSupport.sha256(file), result.sha256);
     }
 
     @Test

@@ -62,16 +62,16 @@ class TransfersEdgeTest {
             target = pipe.sink();
             reader = pipe.source();
         }
-        Future<Object[]> received = TestSupport.drain(reader);
+        Future<TestSupport.Drained> received = TestSupport.drain(reader);
         long n;
         try {
             n = transfer.run(file, kind == Kind.USER ? new TransferConformanceTest.Forwarding(target) : target);
         } finally {
             target.close();
         }
-        Object[] got = received.get(30, TimeUnit.SECONDS);
+        TestSupport.Drained got = received.get(30, TimeUnit.SECONDS);
         reader.close();
-        return "returned " + n + ", received " + got[1] + " bytes " + got[0];
+        return "returned " + n + ", received " + got.bytes + " bytes " + got.sha256;
     }
 
     @Test
@@ -116,11 +116,11 @@ class TransfersEdgeTest {
             n = transfer.run(kind == Kind.USER ? new TransferConformanceTest.Counting(source) : source, file);
             assertEquals(0, file.position(), "the target's position does not change");
         }
-        Object[] rest = TestSupport.drain(source).get(30, TimeUnit.SECONDS);
+        TestSupport.Drained rest = TestSupport.drain(source).get(30, TimeUnit.SECONDS);
         fed.get(30, TimeUnit.SECONDS);
         source.close();
         String result = "returned " + n + ", file " + Files.size(path) + " bytes " + TestSupport.sha256(path)
-                + ", left in source " + rest[1] + " bytes " + rest[0];
+                + ", left in source " + rest.bytes + " bytes " + rest.sha256;
         Files.delete(path);
         return result;
     }

@@ -241,10 +241,10 @@ class TruncationFaultTest {
         long n = Math.min(size, 4 << 20);
         SocketChannel[] pair = TestSupport.socketPair();
         try (FileChannel src = FileChannel.open(source); SocketChannel out = pair[0]; SocketChannel in = pair[1]) {
-            Future<Object[]> drained = TestSupport.drain(in);
+            Future<TestSupport.Drained> drained = TestSupport.drain(in);
             assertEquals(n, ZeroCopy.transferTo(src, 0, n, out));
             out.shutdownOutput();
-            assertEquals(TestSupport.sha256(source, 0, n), drained.get(30, TimeUnit.SECONDS)[0]);
+            assertEquals(TestSupport.sha256(source, 0, n), drained.get(30, TimeUnit.SECONDS).sha256);
         }
         assertEquals(0, Relay.pipesInUse(), "library pipes in use after the fault");
     }

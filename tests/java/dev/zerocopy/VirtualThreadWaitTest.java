@@ -132,7 +132,8 @@ class VirtualThreadWaitTest {
             calls.add(() -> {
                 long moved = 0;
                 while (!relay.isDone()) {
-                    moved += relay.transfer();
+                    long n = relay.transfer();  // -1 once the source ended
+                    moved += Math.max(0, n);
                 }
                 return moved;
             });

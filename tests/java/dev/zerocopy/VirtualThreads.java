@@ -105,6 +105,8 @@ final class VirtualThreads {
     /** Asserts that a probe virtual thread runs within {@code limitMillis} while {@code what} waits. */
     static void assertCarriersFree(String what, long limitMillis) throws InterruptedException {
         long millis = bestProbeMillis();
+        System.out.println("probe: a new virtual thread ran after " + millis + " ms while " + what
+                + " (JDK " + Runtime.version().feature() + ")");
         assertTrue(millis <= limitMillis, "a probe virtual thread took " + millis + " ms to run while " + what
                 + " (limit " + limitMillis + " ms): the waits hold carrier threads");
     }

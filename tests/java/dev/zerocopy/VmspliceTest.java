@@ -6,18 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.Pipe;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** ZeroCopy.vmsplice from direct buffers into pipes read by another thread. */
 class VmspliceTest {
@@ -90,34 +97,152 @@ class VmspliceTest {
     }
 
     /**
-     * The rule in ZeroCopy.vmsplice's javadoc: a buffer may be modified once the reader has
-     * consumed the bytes taken from it. Sends "A"s, waits for the reader to have them, overwrites
-     * the same buffer with "B"s, sends again: the reader sees exactly the A's then the B's.
-     * Also records (prints) what this kernel does when the rule is broken.
+     * The rule in ZeroCopy.vmsplice's javadoc: a buffer may be modified as soon as the call
+     * returned. Sends "X"s, overwrites the buffer with "Y"s before the reader has read a byte:
+     * the reader sees only X's (before issue 16 it saw the Y's: the pipe held the pages).
      */
     @Test
-    void bufferMayBeReusedOnceTheReaderConsumedItsBytes() throws Exception {
+    void aBufferModifiedRightAfterTheCallChangesNothingTheReaderSees() throws Exception {
         int size = 64 * 1024;
         ByteBuffer buffer = ByteBuffer.allocateDirect(size);
         try (KernelPipe pipe = ZeroCopy.pipe(1 << 20)) {
             for (byte round : new byte[] {'A', 'B', 'C'}) {
                 fill(buffer, round);
                 assertEquals(size, ZeroCopy.vmsplice(pipe.sink(), buffer));
-                byte[] got = readExactly(pipe.source(), size).get(10, TimeUnit.SECONDS);
-                byte[] want = new byte[size];
-                Arrays.fill(want, round);
-                assertArrayEquals(want, got, "round " + (char) round);
-                assertEquals(0, pipe.available());
+                fill(buffer, 'Y');
+                assertArrayEquals(filled(size, round), readExactly(pipe.source(), size).get(10, TimeUnit.SECONDS),
+                        "round " + (char) round);
             }
-            // Breaking the rule: modify before the reader reads. What the reader then sees depends
-            // on the kernel (references to the pages, or copies); that is why the rule exists.
-            fill(buffer, 'X');
-            assertEquals(size, ZeroCopy.vmsplice(pipe.sink(), buffer));
-            fill(buffer, 'Y');
-            byte[] got = readExactly(pipe.source(), size).get(10, TimeUnit.SECONDS);
-            System.out.println("vmsplice on this kernel: a change made before the reader read was "
-                    + (got[0] == 'Y' ? "visible to the reader (pages are referenced)" : "not visible (pages were copied)"));
         }
+    }
+
+    /**
+     * The issue's second experiment: the pipe is "drained" (spliced on to a socket and teed
+     * into another pipe, available() == 0), then the buffer changes; neither the socket's
+     * peer nor the tee's reader may see the change (they got 65,536 of 65,536 changed bytes).
+     */
+    @Test
+    void aBufferModifiedAfterItsPipeWasTeedAndSplicedToASocketChangesNothingDownstream() throws Exception {
+        int size = 64 * 1024;
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        fill(buffer, 'A');
+        SocketChannel[] sockets = TestSupport.socketPair();
+        try (KernelPipe pipe = ZeroCopy.pipe(1 << 20); KernelPipe copy = ZeroCopy.pipe(1 << 20)) {
+            assertEquals(size, ZeroCopy.vmsplice(pipe.sink(), buffer));
+            assertEquals(size, ZeroCopy.tee(pipe.source(), copy.sink(), size));
+            sockets[0].configureBlocking(false);
+            long moved = 0;
+            for (int round = 0; moved < size && round < 1000; round++) {
+                long n = ZeroCopy.splice(pipe.source(), sockets[0], size - moved);
+                moved += Math.max(n, 0);
+                if (n == 0) {
+                    Thread.sleep(1);
+                }
+            }
+            assertEquals(size, moved, "the socket's buffers take 64 KiB without the peer reading");
+            assertEquals(0, pipe.available(), "drained");
+            fill(buffer, 'Z');
+            assertArrayEquals(filled(size, 'A'), readExactly(copy.source(), size).get(10, TimeUnit.SECONDS), "tee");
+            ByteBuffer got = ByteBuffer.allocate(size);
+            while (got.hasRemaining() && sockets[1].read(got) >= 0) {
+                // blocking reads until every byte arrived
+            }
+            assertArrayEquals(filled(size, 'A'), got.array(), "socket peer");
+        } finally {
+            sockets[0].close();
+            sockets[1].close();
+        }
+    }
+
+    /**
+     * The issue's first experiment: a buffer is vmspliced, dropped and freed by its Cleaner;
+     * then a FileInputStream read (whose temporary native buffer malloc may place in the freed
+     * memory) fills memory with a file's bytes. The pipe's reader must still get the buffer's
+     * bytes, in every trial (before issue 16 it got the file's bytes in 17-20 of 20).
+     */
+    @Test
+    void aFreedBufferWhoseMemoryIsReusedByAFileReadNeverLeaksIntoThePipe(@TempDir Path dir) throws Exception {
+        int size = 64 * 1024;
+        Path file = dir.resolve("secret");
+        Files.write(file, filled(size, 'F'));
+        int leaks = 0;
+        for (int trial = 0; trial < 20; trial++) {
+            try (KernelPipe pipe = ZeroCopy.pipe(1 << 20)) {
+                WeakReference<ByteBuffer> dropped = vmspliceAndDrop(pipe, size);
+                for (int i = 0; dropped.get() != null && i < 100; i++) {
+                    System.gc();
+                    Thread.sleep(10);
+                }
+                Thread.sleep(20); // the Cleaner thread frees the memory once the buffer is gone
+                byte[] read = new byte[size];
+                try (FileInputStream in = new FileInputStream(file.toFile())) {
+                    assertEquals(size, in.readNBytes(read, 0, size));
+                }
+                byte[] got = readExactly(pipe.source(), size).get(10, TimeUnit.SECONDS);
+                if (!Arrays.equals(filled(size, 'a'), got)) {
+                    leaks++;
+                }
+            }
+        }
+        assertEquals(0, leaks, "trials in which the pipe delivered bytes that were not the buffer's");
+    }
+
+    private static WeakReference<ByteBuffer> vmspliceAndDrop(KernelPipe pipe, int size) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        fill(buffer, 'a');
+        assertEquals(size, ZeroCopy.vmsplice(pipe.sink(), buffer));
+        return new WeakReference<>(buffer);
+    }
+
+    /**
+     * Another thread moves the buffer's position to and fro during the calls: no call may
+     * take more than the buffer's 4,096 bytes nor send a byte from outside it (the buffer is
+     * a slice of a larger one whose other bytes are 'O').
+     */
+    @Test
+    void aPositionMovedByAnotherThreadNeverSendsBytesFromOutsideTheBuffer() throws Exception {
+        ByteBuffer outside = ByteBuffer.allocateDirect(3 * 4096);
+        fill(outside, 'O');
+        ByteBuffer buffer = outside.position(4096).limit(8192).slice();
+        fill(buffer, 'b');
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> mover = TestSupport.async(() -> {
+            while (!stop.get()) {
+                buffer.position(4096);
+                buffer.position(0);
+                buffer.position(2048);
+            }
+            return null;
+        });
+        long calls = 0;
+        try (KernelPipe pipe = ZeroCopy.pipe(1 << 16)) {
+            pipe.sink().configureBlocking(false);
+            pipe.source().configureBlocking(false);
+            ByteBuffer drained = ByteBuffer.allocate(1 << 16);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < end) {
+                long n = ZeroCopy.vmsplice(pipe.sink(), buffer);
+                calls++;
+                assertTrue(n >= 0 && n <= 4096, "took " + n + " bytes from a 4096-byte buffer");
+                drained.clear();
+                while (pipe.source().read(drained) > 0 && drained.hasRemaining()) {
+                    // non-blocking: everything queued
+                }
+                for (int i = 0; i < drained.position(); i++) {
+                    assertEquals('b', drained.get(i), "byte " + i + " of call " + calls + " came from outside the buffer");
+                }
+            }
+        } finally {
+            stop.set(true);
+            mover.get(10, TimeUnit.SECONDS);
+        }
+        assertTrue(calls > 0);
+    }
+
+    private static byte[] filled(int size, int value) {
+        byte[] bytes = new byte[size];
+        Arrays.fill(bytes, (byte) value);
+        return bytes;
     }
 
     private static void fill(ByteBuffer buffer, int value) {

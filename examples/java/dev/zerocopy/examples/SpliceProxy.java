@@ -234,7 +234,7 @@ public final class SpliceProxy {
 
         @Override
         public long pump() throws IOException {
-            long n = relay.isDone() ? 0 : relay.transfer();
+            long n = Math.max(0, relay.transfer()); // -1 once done: the source ended and all was delivered
             counter.addAndGet(n);
             return n;
         }

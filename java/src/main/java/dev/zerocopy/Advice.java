@@ -1,6 +1,10 @@
 package dev.zerocopy;
 
-/** madvise(2) advice for {@link MappedRegion#advise}. */
+/**
+ * madvise(2) advice for {@link MappedRegion#advise}.
+ *
+ * @since 0.1
+ */
 public enum Advice {
     /** No special treatment (MADV_NORMAL). */
     NORMAL,

@@ -24,29 +24,24 @@ final class Endpoint {
     /** How long one poll waits before re-checking close and interrupt. */
     static final int POLL_SLICE_MILLIS = 50;
 
-    /** The descriptor kinds {@code Native.fd0} knows how to read. */
-    static final int NO_DESCRIPTOR = -1;
-    static final int DESC_FILE_DESCRIPTOR = 0;
-    static final int DESC_FILE_CHANNEL = 1;
-    static final int DESC_SOCKET_CHANNEL = 2;
-    static final int DESC_PIPE_SOURCE = 3;
-    static final int DESC_PIPE_SINK = 4;
+    /** Which JDK class holds a descriptor ({@code Native.HOLDER_*}), or none. */
+    private static final int NO_DESCRIPTOR = -1;
 
-    private static final ClassValue<Integer> DESCRIPTOR_KIND = new ClassValue<Integer>() {
+    private static final ClassValue<Integer> HOLDER = new ClassValue<Integer>() {
         @Override
         protected Integer computeValue(Class<?> type) {
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
                 switch (c.getName()) {
                     case "java.io.FileDescriptor":
-                        return DESC_FILE_DESCRIPTOR;
+                        return Native.HOLDER_FILE_DESCRIPTOR;
                     case "sun.nio.ch.FileChannelImpl":
-                        return DESC_FILE_CHANNEL;
+                        return Native.HOLDER_FILE_CHANNEL;
                     case "sun.nio.ch.SocketChannelImpl":
-                        return DESC_SOCKET_CHANNEL;
+                        return Native.HOLDER_SOCKET_CHANNEL;
                     case "sun.nio.ch.SourceChannelImpl":
-                        return DESC_PIPE_SOURCE;
+                        return Native.HOLDER_PIPE_SOURCE;
                     case "sun.nio.ch.SinkChannelImpl":
-                        return DESC_PIPE_SINK;
+                        return Native.HOLDER_PIPE_SINK;
                     default:
                         break;
                 }
@@ -109,32 +104,36 @@ final class Endpoint {
      * channel class). Throws ClosedChannelException when it is closed.
      */
     static Endpoint resolve(Object handle) throws IOException {
+        // A wrapped descriptor: the FileDescriptor is read and locked, the wrapper says
+        // whether it is open (its close() marks it closed under that same lock).
+        DescriptorChannel wrapper = null;
         if (handle instanceof DescriptorChannel) {
-            handle = ((DescriptorChannel) handle).descriptor;
+            wrapper = (DescriptorChannel) handle;
+            handle = wrapper.descriptor;
         }
-        int descriptorKind = DESCRIPTOR_KIND.get(handle.getClass());
-        if (descriptorKind == NO_DESCRIPTOR) {
+        int holder = HOLDER.get(handle.getClass());
+        if (holder == NO_DESCRIPTOR) {
             return null;
         }
         NativeLibrary.ensureAvailable();
-        Channel channel = handle instanceof Channel ? (Channel) handle : null;
+        Channel channel = handle instanceof Channel ? (Channel) handle : wrapper;
         Resolved[] recent = RECENT.get();
         int slot = (System.identityHashCode(handle) & 0x7fffffff) % CACHE_SLOTS;
         Resolved cached = recent[slot];
         if (channel != null && cached != null && cached.channel.get() == handle && channel.isOpen()) {
             return new Endpoint(handle, channel, cached.fd, cached.lock, cached.description);
         }
-        Object lock = channel != null ? Native.closeLock0(channel) : handle;
+        Object lock = channel != null && wrapper == null ? Native.closeLock0(channel) : handle;
         synchronized (lock) {
             if (channel != null ? !channel.isOpen() : !((FileDescriptor) handle).valid()) {
                 throw new ClosedChannelException();
             }
-            int fd = Native.fd0(handle, descriptorKind);
+            int fd = Native.fd0(handle, holder);
             if (fd < 0) {
                 throw new ClosedChannelException();
             }
             int description = Native.describe0(fd);
-            if (channel != null) {
+            if (channel != null && wrapper == null) { // a raw descriptor's number may be reused: never cached
                 recent[slot] = new Resolved(channel, fd, lock, description);
             }
             return new Endpoint(handle, channel, fd, lock, description);
@@ -253,20 +252,25 @@ final class Endpoint {
 
     /** NIO's rule for interruptible channels: an interrupted thread's channels are closed. */
     static void checkInterrupt(Endpoint a, Endpoint b) throws ClosedByInterruptException {
-        if (Thread.currentThread().isInterrupted()) {
-            closeQuietly(a);
-            closeQuietly(b);
-            throw new ClosedByInterruptException();
-        }
+        checkInterrupt(a == null ? null : a.channel, b == null ? null : b.channel);
     }
 
-    private static void closeQuietly(Endpoint endpoint) {
-        if (endpoint != null && endpoint.channel != null) {
-            try {
-                endpoint.channel.close();
-            } catch (IOException ignored) {
-                // Closing on interrupt is best effort, as in AbstractInterruptibleChannel.
+    /**
+     * The same for channels at hand (a KernelPipe's ends): every entry point that does I/O
+     * on a channel applies it, even one that never waits, as FileChannel.map and size do.
+     */
+    static void checkInterrupt(Channel... channels) throws ClosedByInterruptException {
+        if (Thread.currentThread().isInterrupted()) {
+            for (Channel channel : channels) {
+                if (channel != null) {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // Closing on interrupt is best effort, as in AbstractInterruptibleChannel.
+                    }
+                }
             }
+            throw new ClosedByInterruptException();
         }
     }
 }

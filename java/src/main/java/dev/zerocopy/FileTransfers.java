@@ -35,7 +35,6 @@ final class FileTransfers {
     /** The JDK's mapped transfer size, used only to copy overlapping ranges as it does. */
     private static final long MAPPED_TRANSFER_SIZE = 8L << 20;
     private static final long MAPPED_TRANSFER_THRESHOLD = 16L << 10;
-    private static final int EINVAL = 22;
 
     private FileTransfers() {}
 
@@ -92,7 +91,7 @@ final class FileTransfers {
         boolean blocking = isBlocking(target);
         if (out.kind == Native.KIND_FILE) {
             Progress copied = copyRange(in, position, out, -1, n, blocking);
-            if (!copied.refused) {
+            if (!copied.refused()) {
                 return copied.done;
             }
             long done = copied.done;
@@ -215,11 +214,11 @@ final class FileTransfers {
                 count = Math.min(count, Math.max(0, file.size() - file.position()));
             }
             Progress copied = copyRange(in, -1, out, position, count, true);
-            if (!copied.refused) {
+            if (!copied.refused()) {
                 return copied.done;
             }
             long done = copied.done;
-            if (file != null && (in.fd == out.fd || copied.refusal.errno() == EINVAL)) {
+            if (file != null && (in.fd == out.fd || copied.refusal.reason() == ErrnoException.Reason.INVALID)) {
                 // EINVAL between two regular files: overlapping ranges of one file. Copy as
                 // the JDK does (map + write), so the bytes come out the same.
                 return done + mappedToFile(file, dst, position + done, count - done);
@@ -308,10 +307,10 @@ final class FileTransfers {
 
     // ---- raw calls ---------------------------------------------------------------------
 
-    static long sendfile(WritableByteChannel target, FileChannel src, long position, long count)
+    static long sendfile(FileChannel src, long position, long count, WritableByteChannel target)
             throws IOException {
-        Objects.requireNonNull(target, "target");
         Objects.requireNonNull(src, "src");
+        Objects.requireNonNull(target, "target");
         if (position < 0 || count < 0) {
             throw new IllegalArgumentException("position " + position + " and count " + count
                     + " must not be negative");
@@ -324,17 +323,24 @@ final class FileTransfers {
         if (!out.canWrite()) {
             throw new NonWritableChannelException();
         }
-        if (count == 0 || position >= src.size()) {
-            return 0; // at or past end of file, as transferTo (the kernel may say EOVERFLOW)
+        if (count == 0) {
+            return 0;
+        }
+        // Before src.size(), which would close only src on an interrupted thread.
+        Endpoint.checkInterrupt(in, out);
+        if (position >= src.size()) {
+            return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }
         boolean blocking = isBlocking(target);
         if (out.writesMaySleep()) {
             // sendfile into a blocking socket or pipe would hold the close lock while it
             // sleeps; splice (through the library's pipe for a socket) moves the same bytes
             // and stays awake.
-            return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
+            return Pump.splice(in, position, out, -1, count, 0, blocking);
         }
-        return Pump.sendfile(in, position, out, count, blocking);
+        long sent = Pump.sendfile(in, position, out, count, blocking);
+        // 0 is either a full non-blocking target or a file that shrank below position meanwhile.
+        return sent == 0 && position >= src.size() ? -1 : sent;
     }
 
     static long copyFileRange(FileChannel src, long srcPosition, FileChannel dst, long dstPosition, long count)
@@ -357,7 +363,7 @@ final class FileTransfers {
             throw new IllegalArgumentException("copy_file_range cannot write to a channel opened for APPEND");
         }
         Progress copied = copyRange(in, srcPosition, out, dstPosition, count, true);
-        if (copied.refused) {
+        if (copied.refused()) {
             throw copied.refusal;
         }
         return copied.done;
@@ -368,8 +374,12 @@ final class FileTransfers {
     /** What a copy_file_range loop achieved before it ended or the kernel refused the path. */
     private static final class Progress {
         long done;
-        boolean refused;
+        /** Non-null when the kernel refused the path: the next one may continue from done. */
         ErrnoException refusal;
+
+        boolean refused() {
+            return refusal != null;
+        }
     }
 
     /**
@@ -398,7 +408,6 @@ final class FileTransfers {
                 progress.done = Pump.partial(progress.done, e);
                 return progress;
             }
-            progress.refused = true;
             progress.refusal = e;
         } catch (IOException e) {
             progress.done = Pump.partial(progress.done, e);

@@ -2,6 +2,7 @@ package dev.zerocopy;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
@@ -16,13 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Created by {@link ZeroCopy#pipe(int)}, or by {@link ZeroCopy#pipe(Pipe)} around an
  * existing pipe.
+ *
+ * @since 0.1
  */
 public final class KernelPipe implements Closeable {
     private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
-    private static final int EPERM = 1;
-    private static final int ENOMEM = 12;
-    private static final int EBUSY = 16;
-    private static final int EINVAL = 22;
 
     private final Pipe pipe;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -54,18 +53,32 @@ public final class KernelPipe implements Closeable {
         return new KernelPipe(pipe);
     }
 
-    /** The read end: the JDK's own channel. */
+    /**
+     * The read end: the JDK's own channel.
+     *
+     * @return the read end, usable with Selectors
+     */
     public Pipe.SourceChannel source() {
         return pipe.source();
     }
 
-    /** The write end: the JDK's own channel. */
+    /**
+     * The write end: the JDK's own channel.
+     *
+     * @return the write end, usable with Selectors
+     */
     public Pipe.SinkChannel sink() {
         return pipe.sink();
     }
 
-    /** The pipe's capacity in bytes (F_GETPIPE_SZ). */
+    /**
+     * The pipe's capacity in bytes (F_GETPIPE_SZ).
+     *
+     * @return the capacity in bytes
+     * @throws IOException if the pipe is closed or fcntl fails
+     */
     public int capacity() throws IOException {
+        checkInterrupt();
         Endpoint end = anyOpenEnd();
         return (int) Pump.locked(end, end, () -> Native.pipeCapacity0(end.fd));
     }
@@ -74,20 +87,23 @@ public final class KernelPipe implements Closeable {
      * Sets the capacity (F_SETPIPE_SZ, HAProxy's {@code tune.pipesize}). The kernel rounds it
      * up to a power-of-two number of pages; the capacity chosen is returned.
      *
+      * @param capacity the bytes of room wanted
      * @throws IllegalArgumentException if {@code capacity} is not positive, or the kernel
      *     refuses it: above {@code /proc/sys/fs/pipe-max-size} without CAP_SYS_RESOURCE, or
      *     over the user's pipe memory limits (the message says which limit)
      * @throws IOException if the pipe holds more bytes than the new capacity (EBUSY)
      * @throws ClosedChannelException if both ends are closed
+      * @return the capacity the kernel chose, at least {@code capacity}
      */
     public int setCapacity(int capacity) throws IOException {
         checkCapacity(capacity);
+        checkInterrupt();
         Endpoint end = anyOpenEnd();
         try {
             return (int) Pump.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
         } catch (ErrnoException e) {
-            switch (e.errno()) {
-                case EPERM:
+            switch (e.reason()) {
+                case NOT_PERMITTED:
                     long max = pipeMaxSize();
                     if (capacity > max) {
                         throw new IllegalArgumentException("pipe capacity " + capacity
@@ -96,11 +112,11 @@ public final class KernelPipe implements Closeable {
                     }
                     throw new IllegalArgumentException("pipe capacity " + capacity + " refused: this user's pipes"
                             + " already use /proc/sys/fs/pipe-user-pages-soft or -hard pages", e);
-                case EINVAL:
-                case ENOMEM:
+                case INVALID:
+                case NO_MEMORY:
                     throw new IllegalArgumentException("pipe capacity " + capacity + " is too large for the kernel ("
                             + e.getMessage() + ")", e);
-                case EBUSY:
+                case BUSY:
                     throw new IOException("pipe holds more than " + capacity + " bytes; read it first (" + e.getMessage()
                             + ")", e);
                 default:
@@ -109,13 +125,23 @@ public final class KernelPipe implements Closeable {
         }
     }
 
-    /** Bytes queued in the pipe now (FIONREAD on the read end). */
+    /**
+     * Bytes queued in the pipe now (FIONREAD on the read end).
+     *
+     * @return the bytes that a read could take now
+     * @throws IOException if the pipe is closed or ioctl fails
+     */
     public int available() throws IOException {
+        checkInterrupt();
         Endpoint end = Endpoint.require(pipe.source(), "source");
         return (int) Pump.locked(end, end, () -> Native.available0(end.fd));
     }
 
-    /** True while both ends are open. */
+    /**
+     * True while both ends are open.
+     *
+     * @return whether both ends are open
+     */
     public boolean isOpen() {
         return pipe.source().isOpen() && pipe.sink().isOpen();
     }
@@ -136,6 +162,11 @@ public final class KernelPipe implements Closeable {
     @Override
     public String toString() {
         return "KernelPipe[" + (isOpen() ? "open" : "closed") + "]";
+    }
+
+    /** NIO's rule for channel I/O on an interrupted thread: both ends closed. */
+    private void checkInterrupt() throws ClosedByInterruptException {
+        Endpoint.checkInterrupt(pipe.source(), pipe.sink());
     }
 
     private Endpoint anyOpenEnd() throws IOException {

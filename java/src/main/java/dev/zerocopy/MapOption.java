@@ -1,6 +1,10 @@
 package dev.zerocopy;
 
-/** Options for {@link ZeroCopy#map}. */
+/**
+ * Options for {@link ZeroCopy#map}.
+ *
+ * @since 0.1
+ */
 public enum MapOption {
     /**
      * Fault every page in at map time (MAP_POPULATE): the first access costs no page fault,

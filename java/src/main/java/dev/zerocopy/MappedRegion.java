@@ -60,6 +60,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Methods other than {@link #size()}, {@link #mode()}, {@link #isOpen()} and
  * {@link #close()} throw {@link IllegalStateException} once the region is closed, as a
  * closed FFM arena does.
+ *
+ * @since 0.1
  */
 public final class MappedRegion implements AutoCloseable {
     /** Buffers handed out are at most this long: {@code ByteBuffer} capacities are ints. */
@@ -69,8 +71,6 @@ public final class MappedRegion implements AutoCloseable {
     /** A blocking pipe accepts this many bytes without sleeping once poll says writable. */
     private static final long PIPE_BUF = 4096;
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final int ENOMEM = 12;
-    private static final int EINVAL = 22;
 
     private static int pageSize;
 
@@ -88,6 +88,8 @@ public final class MappedRegion implements AutoCloseable {
     /** Held while close() may wait for the GC, so a j.u.c lock (a monitor pins on JDK 21-23). */
     private final ReentrantLock closeLock = new ReentrantLock();
     private volatile boolean closed;
+    /** Instead of {@link #mapping} when the native library is unavailable: NIO maps. */
+    private final NioFallback.Region nio;
 
     /**
      * The mapped range and its lifecycle; the monitor serialises close with kernel calls
@@ -149,6 +151,17 @@ public final class MappedRegion implements AutoCloseable {
         this.size = size;
         this.mapping = mapping;
         this.offsetInPage = offsetInPage;
+        this.nio = null;
+    }
+
+    /** A region mapped by NIO ({@link NioFallback}). */
+    MappedRegion(MapMode mode, long position, long size, NioFallback.Region nio) {
+        this.mode = mode;
+        this.filePosition = position;
+        this.size = size;
+        this.mapping = null;
+        this.offsetInPage = 0;
+        this.nio = nio;
     }
 
     static int pageSize() {
@@ -181,7 +194,8 @@ public final class MappedRegion implements AutoCloseable {
                     throw new AssertionError(option);
             }
         }
-        int code = mode == MapMode.READ_ONLY ? 0 : mode == MapMode.READ_WRITE ? 1 : mode == MapMode.PRIVATE ? 2 : -1;
+        int code = mode == MapMode.READ_ONLY ? Native.MAP_READ_ONLY : mode == MapMode.READ_WRITE ? Native.MAP_READ_WRITE
+                : mode == MapMode.PRIVATE ? Native.MAP_PRIVATE : -1;
         if (!channel.isOpen()) {
             throw new ClosedChannelException();
         }
@@ -206,11 +220,14 @@ public final class MappedRegion implements AutoCloseable {
             // NIO's order: a write-only channel is NonReadable for every mode (mmap needs read access).
             throw new NonReadableChannelException();
         }
+        // NIO's rule for an interrupted thread, as FileChannel.map has it: even a call
+        // that never waits closes its channel and throws.
+        Endpoint.checkInterrupt(file, null);
         MappedRegion region;
         try {
             region = mapLocked(file, mode, code, position, size, populate);
         } catch (ErrnoException e) {
-            if (e.errno() != ENOMEM) {
+            if (e.reason() != ErrnoException.Reason.NO_MEMORY) {
                 throw e;
             }
             // Out of mappings (vm.max_map_count) or address space: placeholders of
@@ -238,7 +255,7 @@ public final class MappedRegion implements AutoCloseable {
             long offsetInPage = position % pageSize();
             long length = size + offsetInPage;
             long base = Native.map0(file.fd, position - offsetInPage, length, code, populate);
-            return new MappedRegion(mode, position, size, new Mapping(base, length, code != 0, file), offsetInPage);
+            return new MappedRegion(mode, position, size, new Mapping(base, length, code != Native.MAP_READ_ONLY, file), offsetInPage);
         }
     }
 
@@ -248,7 +265,7 @@ public final class MappedRegion implements AutoCloseable {
                 try {
                     Native.advise0(mapping.base, mapping.length, Advice.HUGEPAGE.ordinal());
                 } catch (ErrnoException e) {
-                    if (e.errno() != EINVAL) {
+                    if (e.reason() != ErrnoException.Reason.INVALID) {
                         throw e;
                     }
                     // This file or kernel has no transparent huge pages: the option is a hint.
@@ -272,23 +289,42 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    /** The address of the region's first byte (position given to map), 0 for an empty region. */
+    /**
+     * The address of the region's first byte (position given to map), 0 for an empty region.
+     *
+     * @return the address, for native code that reads the mapping
+     */
     public long address() {
+        if (nio != null) {
+            NativeLibrary.ensureAvailable();
+        }
         ensureOpen();
         return mapping == null ? 0 : mapping.base + offsetInPage;
     }
 
-    /** The size given to map, in bytes; may exceed 2 GiB. */
+    /**
+     * The size given to map, in bytes; may exceed 2 GiB.
+     *
+     * @return the size in bytes
+     */
     public long size() {
         return size;
     }
 
-    /** The mode given to map. */
+    /**
+     * The mode given to map.
+     *
+     * @return READ_ONLY, READ_WRITE or PRIVATE
+     */
     public MapMode mode() {
         return mode;
     }
 
-    /** False once {@link #close()} was called. */
+    /**
+     * False once {@link #close()} was called.
+     *
+     * @return whether the region is still mapped
+     */
     public boolean isOpen() {
         return !closed;
     }
@@ -299,6 +335,7 @@ public final class MappedRegion implements AutoCloseable {
      *
      * @throws UnsupportedOperationException if the region is larger than
      *     {@code Integer.MAX_VALUE} bytes: use {@link #buffer(long, int)} windows
+      * @return a direct buffer over the whole region: position 0, limit = capacity = size
      */
     public ByteBuffer buffer() {
         if (size > MAX_BUFFER) {
@@ -313,10 +350,16 @@ public final class MappedRegion implements AutoCloseable {
      * {@code length}, read-only for {@link MapMode#READ_ONLY}. Windows may lie anywhere in
      * a region of any size.
      *
+      * @param offset where the window starts, in bytes from the region's first byte
+      * @param length the window's length in bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @return a direct buffer over the window: position 0, limit = capacity = length
      */
     public ByteBuffer buffer(long offset, int length) {
         checkRange(offset, length);
+        if (nio != null) {
+            return nio.buffer(offset, length);
+        }
         if (mapping == null) {
             ensureOpen();
             ByteBuffer empty = ByteBuffer.allocateDirect(0);
@@ -349,7 +392,11 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    /** msync(MS_SYNC) of the whole region: its changes are on the storage device on return. */
+    /**
+     * msync(MS_SYNC) of the whole region: its changes are on the storage device on return.
+     *
+     * @throws IOException if msync fails or the region is closed
+     */
     public void force() throws IOException {
         force(0, size);
     }
@@ -359,10 +406,17 @@ public final class MappedRegion implements AutoCloseable {
      * {@code MappedByteBuffer.force(index, length)} (JDK 13+). A {@link MapMode#PRIVATE} region's
      * changes never reach the file, so this has no effect on it.
      *
+      * @param offset the first byte to write back, from the region's first byte
+      * @param length how many bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @throws IOException if msync fails or the region is closed
      */
     public void force(long offset, long length) throws IOException {
         checkRange(offset, length);
+        if (nio != null) {
+            nio.force(offset, length);
+            return;
+        }
         onPages(offset, length, (address, bytes) -> Native.force0(address, bytes));
     }
 
@@ -374,6 +428,10 @@ public final class MappedRegion implements AutoCloseable {
      *     SIGBUS), or the kernel could not read a page (EFAULT: the file shrank meanwhile)
      */
     public void load() throws IOException {
+        if (nio != null) {
+            nio.load();
+            return;
+        }
         if (mapping == null) {
             ensureOpen();
             return;
@@ -388,7 +446,11 @@ public final class MappedRegion implements AutoCloseable {
     /**
      * madvise(2) over {@code length} bytes from {@code offset} (widened to whole pages).
      *
+      * @param advice what the kernel should expect
+      * @param offset the first byte it applies to
+      * @param length how many bytes
      * @throws IndexOutOfBoundsException unless {@code 0 <= offset <= size - length}
+      * @throws IOException if madvise fails or the region is closed
      */
     public void advise(Advice advice, long offset, long length) throws IOException {
         Objects.requireNonNull(advice, "advice");
@@ -396,12 +458,20 @@ public final class MappedRegion implements AutoCloseable {
         onPages(offset, length, (address, bytes) -> Native.advise0(address, bytes, advice.ordinal()));
     }
 
-    /** mlock(2) the whole region: its pages stay in memory until {@link #unlock()} or close. */
+    /**
+     * mlock(2) the whole region: its pages stay in memory until {@link #unlock()} or close.
+     *
+     * @throws IOException if mlock fails (RLIMIT_MEMLOCK) or the region is closed
+     */
     public void lock() throws IOException {
         onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, true));
     }
 
-    /** munlock(2) the whole region. */
+    /**
+     * munlock(2) the whole region.
+     *
+     * @throws IOException if munlock fails or the region is closed
+     */
     public void unlock() throws IOException {
         onPages(0, size, (address, bytes) -> Native.lock0(address, bytes, false));
     }
@@ -415,6 +485,9 @@ public final class MappedRegion implements AutoCloseable {
      * A target without a file descriptor is written through {@link #buffer(long, int)}
      * windows.
      *
+      * @param offset the first byte to write, from the region's first byte
+      * @param count the most bytes to write
+      * @param target where the bytes go
      * @return the number of bytes written, possibly zero
      * @throws ClosedChannelException if {@code target} is closed
      * @throws NonWritableChannelException if {@code target} is a FileChannel not open for writing
@@ -423,6 +496,9 @@ public final class MappedRegion implements AutoCloseable {
      *     SIGBUS); after some bytes were written, an I/O error returns their count instead
      */
     public long transferTo(long offset, long count, WritableByteChannel target) throws IOException {
+        if (nio != null) {
+            return nio.transferTo(offset, count, target);
+        }
         Objects.requireNonNull(target, "target");
         ensureOpen();
         if (!target.isOpen()) {
@@ -532,6 +608,9 @@ public final class MappedRegion implements AutoCloseable {
             }
             if (mapping == null) {
                 closed = true;
+                if (nio != null) {
+                    nio.close();
+                }
                 return;
             }
             boolean viewsReachable;
@@ -589,6 +668,9 @@ public final class MappedRegion implements AutoCloseable {
 
     /** Runs a kernel call on the pages that hold [offset, offset+length) of an open region. */
     private void onPages(long offset, long length, PageCall call) throws IOException {
+        if (nio != null) {
+            NativeLibrary.ensureAvailable();  // madvise, mlock: NIO has neither
+        }
         if (mapping == null || length == 0) {
             ensureOpen();
             return;

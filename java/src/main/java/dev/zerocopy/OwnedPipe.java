@@ -42,9 +42,6 @@ final class OwnedPipe {
         this.requestedSize = requestedSize;
     }
 
-    private static final int ENFILE = 23;
-    private static final int EMFILE = 24;
-
     /** A pipe for one splice call: never refused by the cap (the call must move its bytes), counted. */
     static OwnedPipe acquire() throws ErrnoException {
         return lease(true);
@@ -70,7 +67,7 @@ final class OwnedPipe {
 
     /** EMFILE or ENFILE: no descriptor for a new pipe; a caller with a copy path uses it. */
     static boolean outOfDescriptors(ErrnoException e) {
-        return e.errno() == EMFILE || e.errno() == ENFILE;
+        return e.reason() == ErrnoException.Reason.NO_DESCRIPTORS;
     }
 
     private static OwnedPipe lease(boolean always) throws ErrnoException {

@@ -8,9 +8,6 @@ import java.util.Objects;
 
 /** tee(2) and vmsplice(2) behind {@link ZeroCopy#tee} and {@link ZeroCopy#vmsplice}. */
 final class PipeOps {
-    /** Linux's UIO_MAXIOV: vmsplice takes at most this many buffers per call. */
-    private static final int MAX_IOVECS = 1024;
-
     private PipeOps() {}
 
     static long tee(Pipe.SourceChannel in, Pipe.SinkChannel out, long count, SpliceFlag... flags)
@@ -49,6 +46,10 @@ final class PipeOps {
     static long vmsplice(Pipe.SinkChannel out, ByteBuffer... srcs) throws IOException {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(srcs, "srcs");
+        // Position and limit are read once each, as NIO does: another thread moving them
+        // during the call can change what is sent, never make it reach outside a buffer.
+        int[] start = new int[srcs.length];
+        int[] length = new int[srcs.length];
         long total = 0;
         for (int i = 0; i < srcs.length; i++) {
             ByteBuffer buffer = Objects.requireNonNull(srcs[i], "srcs[" + i + "]");
@@ -56,38 +57,58 @@ final class PipeOps {
                 throw new IllegalArgumentException("vmsplice needs direct buffers; srcs[" + i
                         + "] is a heap buffer (ByteBuffer.allocate or wrap): use ByteBuffer.allocateDirect");
             }
-            total += buffer.remaining();
+            int position = buffer.position();
+            int limit = buffer.limit();
+            start[i] = position;
+            length[i] = position <= limit ? limit - position : 0;
+            total += length[i];
         }
         Endpoint dst = requirePipe(out, "out");
         if (total == 0) {
             return 0;
         }
+        long[] address = new long[srcs.length];
+        for (int i = 0; i < srcs.length; i++) {
+            if (length[i] > 0) {
+                address[i] = Native.address0(srcs[i]);
+            }
+        }
         boolean blocking = out.isBlocking();
+        int[] taken = new int[srcs.length];
         long done = 0;
         int first = 0;
-        long[] iov = new long[2 * Math.min(srcs.length, MAX_IOVECS)];
+        long[] iov = new long[4 * Math.min(srcs.length, Native.MAX_IOVECS)];
         try {
             while (done < total) {
                 Endpoint.checkInterrupt(dst, null);
-                while (!srcs[first].hasRemaining()) {
+                while (taken[first] == length[first]) {
                     first++;
                 }
-                int pairs = 0;
-                for (int i = first; i < srcs.length && pairs < MAX_IOVECS; i++) {
-                    ByteBuffer buffer = srcs[i];
-                    if (buffer.hasRemaining()) {
-                        iov[2 * pairs] = Native.address0(buffer) + buffer.position();
-                        iov[2 * pairs + 1] = buffer.remaining();
-                        pairs++;
+                int quads = 0;
+                for (int i = first; i < srcs.length && quads < Native.MAX_IOVECS; i++) {
+                    if (taken[i] < length[i]) {
+                        iov[4 * quads] = address[i];
+                        iov[4 * quads + 1] = srcs[i].capacity();
+                        iov[4 * quads + 2] = (long) start[i] + taken[i];
+                        iov[4 * quads + 3] = length[i] - taken[i];
+                        quads++;
                     }
                 }
-                int count = pairs;
+                int count = quads;
                 long n = Pump.locked(dst, dst, () -> Native.vmsplice0(dst.fd, iov, count, SpliceFlag.NONBLOCK.bit));
-                // The addresses are only valid while the buffers are reachable.
+                // The addresses are only valid while the buffers are reachable; the bytes
+                // themselves were copied into the library's pages during the call.
                 Reference.reachabilityFence(srcs);
                 if (n > 0) {
                     done += n;
-                    advance(srcs, first, n);
+                    for (int i = first; n > 0; i++) {
+                        int step = (int) Math.min(length[i] - taken[i], n);
+                        taken[i] += step;
+                        n -= step;
+                        if (step > 0) {
+                            srcs[i].position(start[i] + taken[i]);
+                        }
+                    }
                 } else if (!blocking) {
                     break;
                 } else {
@@ -97,15 +118,6 @@ final class PipeOps {
             return done;
         } catch (IOException e) {
             return Pump.partial(done, e);
-        }
-    }
-
-    private static void advance(ByteBuffer[] srcs, int first, long n) {
-        for (int i = first; n > 0; i++) {
-            ByteBuffer buffer = srcs[i];
-            int step = (int) Math.min(buffer.remaining(), n);
-            buffer.position(buffer.position() + step);
-            n -= step;
         }
     }
 

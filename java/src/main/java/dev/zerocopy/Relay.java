@@ -4,16 +4,18 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.ByteChannel;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One direction of a proxy: moves bytes from one channel to another through a kernel pipe
  * (splice in, splice out), so they never enter the JVM. Created by
- * {@link ZeroCopy#relay(ByteChannel, ByteChannel)}; a two-way proxy uses two relays.
+ * {@link ZeroCopy#relay(ReadableByteChannel, WritableByteChannel)}; a two-way proxy uses two relays.
  *
  * <p><b>Blocking</b> (both channels in blocking mode): {@link #transfer()} waits until the
  * source has bytes, moves what it can and returns once those bytes were written. Loop until
@@ -46,12 +48,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ZeroCopy#splice}: AsynchronousCloseException, or ClosedByInterruptException with
  * both channels closed and the interrupt status kept; bytes already written are returned
  * instead when there are some.
+ *
+ * @since 0.1
  */
 public final class Relay implements Closeable {
     private static final int BUFFER_SIZE = 64 * 1024;
 
-    private final ByteChannel from;
-    private final ByteChannel to;
+    private final ReadableByteChannel from;
+    private final WritableByteChannel to;
     /** Null when that channel has no descriptor: the relay then always copies. */
     private final Endpoint in;
     private final Endpoint out;
@@ -71,14 +75,19 @@ public final class Relay implements Closeable {
     private ByteBuffer buffer;
     private volatile int inBuffer;
 
-    Relay(ByteChannel from, ByteChannel to) throws IOException {
+    Relay(ReadableByteChannel from, WritableByteChannel to) throws IOException {
         this.from = from;
         this.to = to;
         this.in = Endpoint.resolve(from);
         this.out = Endpoint.resolve(to);
     }
 
-    /** {@code transfer(Long.MAX_VALUE)}. */
+    /**
+     * {@code transfer(Long.MAX_VALUE)}.
+     *
+     * @return as {@link #transfer(long)}
+     * @throws IOException as {@link #transfer(long)}
+     */
     public long transfer() throws IOException {
         return transfer(Long.MAX_VALUE);
     }
@@ -87,8 +96,10 @@ public final class Relay implements Closeable {
      * Moves up to {@code max} bytes from the source to the target: first bytes still pending
      * from an earlier call, then new ones.
      *
-     * @return the bytes written to the target by this call (0 when nothing could move, or
-     *     once the relay is done)
+      * @param max the most bytes to write in this call
+     * @return the bytes written to the target by this call; -1 once the source has ended and
+     *     every byte was delivered (the relay is then {@linkplain #isDone() done}); 0 only
+     *     when a non-blocking channel would block (or {@code max} is 0)
      * @throws ClosedChannelException if the relay or a channel is closed
      * @throws AsynchronousCloseException if the relay or a channel is closed while this call waits
      * @throws java.nio.channels.ClosedByInterruptException if the thread is interrupted (both
@@ -141,7 +152,10 @@ public final class Relay implements Closeable {
     }
 
     private long transferLocked(long max) throws IOException {
-        if (done || max == 0) {
+        if (done) {
+            return -1;
+        }
+        if (max == 0) {
             return 0;
         }
         boolean blocking = isBlocking(from) && isBlocking(to);
@@ -163,6 +177,7 @@ public final class Relay implements Closeable {
                 ((SocketChannel) to).shutdownOutput();
             }
             done = true;
+            return written > 0 ? written : -1;
         }
         return written;
     }
@@ -268,23 +283,39 @@ public final class Relay implements Closeable {
         endpoint.await(interest, in, out, () -> closed);
     }
 
-    /** Bytes read from the source and not yet written to the target. */
+    /**
+     * Bytes read from the source and not yet written to the target.
+     *
+     * @return the bytes held in the relay's pipe or buffer
+     */
     public long pending() {
         return inPipe + inBuffer;
     }
 
-    /** True once the source ended, every byte was delivered and the target half-closed. */
+    /**
+     * True once the source ended, every byte was delivered and the target half-closed.
+     *
+     * @return whether the relay has finished
+     */
     public boolean isDone() {
         return done;
     }
 
-    /** The channel this relay reads from. */
-    public ByteChannel source() {
+    /**
+     * The channel this relay reads from.
+     *
+     * @return the source given to {@link ZeroCopy#relay}
+     */
+    public ReadableByteChannel source() {
         return from;
     }
 
-    /** The channel this relay writes to. */
-    public ByteChannel target() {
+    /**
+     * The channel this relay writes to.
+     *
+     * @return the target given to {@link ZeroCopy#relay}
+     */
+    public WritableByteChannel target() {
         return to;
     }
 
@@ -318,7 +349,7 @@ public final class Relay implements Closeable {
         buffer = null;
     }
 
-    private static boolean isBlocking(ByteChannel channel) {
+    private static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }
 
@@ -331,32 +362,55 @@ public final class Relay implements Closeable {
      * keep their size until released. {@link ZeroCopy#splice} between two non-pipes also
      * borrows from this pool; it is never refused a pipe (it counts in
      * {@link #pipesInUse()}), but with a cap of 0 each such call creates and closes its own.
+      *
+      * @param maxPipes the most library pipes, idle or in use; 0 makes every relay copy
+      * @param pipeSize the bytes each new pipe asks for; 0 keeps the kernel's 64 KiB
      */
     public static void configurePipes(int maxPipes, int pipeSize) {
         OwnedPipe.configure(maxPipes, pipeSize);
     }
 
-    /** The cap set by {@link #configurePipes} or {@code zerocopy.pipe.max}. */
+    /**
+     * The cap set by {@link #configurePipes} or {@code zerocopy.pipe.max}.
+     *
+     * @return the most library pipes
+     */
     public static int maxPipes() {
         return OwnedPipe.maxPipes();
     }
 
-    /** The pipe size set by {@link #configurePipes} or {@code zerocopy.pipe.size}. */
+    /**
+     * The pipe size set by {@link #configurePipes} or {@code zerocopy.pipe.size}.
+     *
+     * @return the bytes each new pipe asks for
+     */
     public static int pipeSize() {
         return OwnedPipe.pipeSize();
     }
 
-    /** Library pipes in use now (by relays and running splice calls). */
+    /**
+     * Library pipes in use now (by relays and running splice calls).
+     *
+     * @return the pipes in use
+     */
     public static int pipesInUse() {
         return OwnedPipe.leased();
     }
 
-    /** Idle pipes kept for reuse (two descriptors each). */
+    /**
+     * Idle pipes kept for reuse (two descriptors each).
+     *
+     * @return the idle pipes in the pool
+     */
     public static int idlePipes() {
         return OwnedPipe.idle();
     }
 
-    /** The most pipes in use at once since the previous call (the mark then restarts). */
+    /**
+     * The most pipes in use at once since the previous call (the mark then restarts).
+     *
+     * @return the peak since the previous call
+     */
     public static int takePeakPipesInUse() {
         return OwnedPipe.takePeakLeased();
     }
@@ -364,12 +418,18 @@ public final class Relay implements Closeable {
     /**
      * How many times a relay found the pool at its cap, or no descriptor for a new pipe, and
      * copied through a buffer instead.
+      *
+      * @return the count since the JVM started
      */
     public static long copyFallbacks() {
         return OwnedPipe.fallbacks();
     }
 
-    /** Closes the idle pipes (their descriptors); returns how many. */
+    /**
+     * Closes the idle pipes (their descriptors); returns how many.
+     *
+     * @return the pipes closed
+     */
     public static int closeIdlePipes() {
         return OwnedPipe.closeIdle();
     }

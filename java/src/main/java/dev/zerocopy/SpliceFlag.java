@@ -1,15 +1,19 @@
 package dev.zerocopy;
 
-/** The flags of splice(2), tee(2) and vmsplice(2). */
+/**
+ * The flags of splice(2), tee(2) and vmsplice(2).
+ *
+ * @since 0.1
+ */
 public enum SpliceFlag {
     /** SPLICE_F_MOVE: a hint to move pages instead of copying them. */
     MOVE(1),
     /** SPLICE_F_NONBLOCK: do not block on the pipe; the call may return 0. */
     NONBLOCK(2),
     /** SPLICE_F_MORE: more data follows (like MSG_MORE on a socket). */
-    MORE(4),
-    /** SPLICE_F_GIFT: vmsplice gives its pages to the kernel. */
-    GIFT(8);
+    MORE(4);
+    // No GIFT: SPLICE_F_GIFT only means something to vmsplice, and ZeroCopy.vmsplice always
+    // gifts pages the library mapped for the call (see ZeroCopy.vmsplice), never the caller's.
 
     final int bit;
 

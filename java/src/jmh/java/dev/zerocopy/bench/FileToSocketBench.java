@@ -213,7 +213,7 @@ public class FileToSocketBench {
     public long zcSendfile(Meter meter) throws IOException {
         long done = 0;
         while (done < size) {
-            long n = ZeroCopy.sendfile(socket, file, done, size - done);
+            long n = ZeroCopy.sendfile(file, done, size - done, socket);
             if (n == 0) {
                 throw new IOException("file shorter than " + size);
             }
@@ -227,7 +227,7 @@ public class FileToSocketBench {
     public long zcSendfileSelector(Selected selected, Meter meter) throws IOException {
         long done = 0;
         while (done < size) {
-            long n = ZeroCopy.sendfile(selected.socket, file, done, size - done);
+            long n = ZeroCopy.sendfile(file, done, size - done, selected.socket);
             if (n == 0) {
                 selected.awaitWritable();
             }

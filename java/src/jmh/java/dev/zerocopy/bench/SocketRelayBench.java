@@ -153,7 +153,7 @@ public class SocketRelayBench {
         }
         long done = 0;
         while (done < size) {
-            done += relay.transfer(size - done);
+            done += Math.max(0, relay.transfer(size - done));
         }
         meter.bytes += done;
         sent += done;
@@ -176,7 +176,7 @@ public class SocketRelayBench {
         }
         long done = 0;
         while (done < size) {
-            done += relay.transfer(size - done);
+            done += Math.max(0, relay.transfer(size - done));
             if (done < size) {
                 boolean pending = relay.pending() > 0;
                 from.keyFor(selector).interestOps(pending ? 0 : SelectionKey.OP_READ);

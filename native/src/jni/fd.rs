@@ -1,30 +1,38 @@
-//! Reading a channel's descriptor and close lock from its private fields.
+//! Exports for `sys::fd` (what a descriptor is, closing one the library owns) and the two
+//! that find a channel's descriptor and close lock.
 //!
-//! JNI reads fields without access checks, so no `--add-opens` is needed. Java decides
-//! which kind of JDK channel it holds (see `Descriptors.java`); the field IDs for each
-//! kind are looked up once and cached.
+//! The descriptor and the close lock are read from the channel's private fields: JNI reads
+//! fields without access checks, so no `--add-opens` is needed. Java decides which JDK
+//! class holds the descriptor (see `Endpoint.java`); the field IDs for each holder are
+//! looked up once and cached.
 
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use jni::Env;
 use jni::objects::{JClass, JFieldID, JObject};
 use jni::signature::{JavaType, Primitive};
 use jni::sys::jint;
-use jni::{Env, EnvUnowned, jni_sig, jni_str};
+use jni::{jni_sig, jni_str};
 use once_cell::sync::OnceCell;
 
-use super::ThrowJava;
+use super::borrow;
 use crate::error::{Error, Result};
+use crate::sys;
 
-/// `Descriptors.KIND_*` on the Java side: which class's `fd` field to read.
-const KIND_FILE_DESCRIPTOR: jint = 0;
-const KIND_FILE_CHANNEL: jint = 1;
-const KIND_SOCKET_CHANNEL: jint = 2;
-const KIND_PIPE_SOURCE: jint = 3;
-const KIND_PIPE_SINK: jint = 4;
+/// Which JDK class holds the descriptor, so which `fd` field to read (Java's
+/// `Native.HOLDER_*`, read from the constant table). Not to be confused with the *kind* of
+/// file behind a descriptor (`sys::fd::Kind`).
+pub(super) const HOLDER_FILE_DESCRIPTOR: jint = 0;
+pub(super) const HOLDER_FILE_CHANNEL: jint = 1;
+pub(super) const HOLDER_SOCKET_CHANNEL: jint = 2;
+pub(super) const HOLDER_PIPE_SOURCE: jint = 3;
+pub(super) const HOLDER_PIPE_SINK: jint = 4;
 
 struct Fields {
     /// `java.io.FileDescriptor.fd` (int)
     descriptor_fd: JFieldID,
     /// The `fd` field (a FileDescriptor) of FileChannelImpl, SocketChannelImpl,
-    /// SourceChannelImpl and SinkChannelImpl, by kind - 1.
+    /// SourceChannelImpl and SinkChannelImpl, by holder - 1.
     channel_fd: [JFieldID; 4],
     /// `AbstractInterruptibleChannel.closeLock`: close() runs inside this monitor.
     close_lock: JFieldID,
@@ -64,20 +72,20 @@ fn fields(env: &mut Env<'_>) -> Result<&'static Fields> {
     })
 }
 
-fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<jint> {
+fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, holder: jint) -> Result<jint> {
     let fields = fields(env)?;
-    let descriptor = match kind {
-        KIND_FILE_DESCRIPTOR => env.new_local_ref(object)?,
-        KIND_FILE_CHANNEL | KIND_SOCKET_CHANNEL | KIND_PIPE_SOURCE | KIND_PIPE_SINK => {
-            let field = fields.channel_fd[(kind - 1) as usize];
+    let descriptor = match holder {
+        HOLDER_FILE_DESCRIPTOR => env.new_local_ref(object)?,
+        HOLDER_FILE_CHANNEL | HOLDER_SOCKET_CHANNEL | HOLDER_PIPE_SOURCE | HOLDER_PIPE_SINK => {
+            let field = fields.channel_fd[(holder - 1) as usize];
             // SAFETY: `object` is non-null (checked by Java) and an instance of the class
-            // the field was looked up in (Java chose `kind` from its class); the field's
+            // the field was looked up in (Java chose `holder` from its class); the field's
             // type is FileDescriptor, an object.
             unsafe { env.get_field_unchecked(object, field, JavaType::Object) }?.l()?
         }
         other => {
             return Err(Error::InvalidArgument(format!(
-                "unknown descriptor kind {other}"
+                "unknown descriptor holder {other}"
             )));
         }
     };
@@ -97,33 +105,41 @@ fn descriptor_of(env: &mut Env<'_>, object: &JObject<'_>, kind: jint) -> Result<
     Ok(fd)
 }
 
-/// `static native int fd0(Object channelOrDescriptor, int kind)`: the descriptor number,
-/// -1 when the channel or FileDescriptor is closed.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_zerocopy_Native_fd0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    object: JObject<'local>,
-    kind: jint,
-) -> jint {
-    env.with_env(|env| descriptor_of(env, &object, kind))
-        .resolve::<ThrowJava>()
+native! {
+    /// `static native int fd0(Object channelOrDescriptor, int holder)`: the descriptor
+    /// number, -1 when the channel or FileDescriptor is closed.
+    fn fd0(env, object: JObject<'local>, holder: jint) -> jint {
+        descriptor_of(env, &object, holder)
+    }
 }
 
-/// `static native Object closeLock0(Channel channel)`: the monitor that the channel's
-/// close() holds while it closes the descriptor.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_zerocopy_Native_closeLock0<'local>(
-    mut env: EnvUnowned<'local>,
-    _class: JClass<'local>,
-    channel: JObject<'local>,
-) -> JObject<'local> {
-    env.with_env(|env| -> Result<JObject<'local>> {
+native! {
+    /// `static native Object closeLock0(Channel channel)`: the monitor that the channel's
+    /// close() holds while it closes the descriptor.
+    fn closeLock0(env, channel: JObject<'local>) -> JObject<'local> {
         let field = fields(env)?.close_lock;
         // SAFETY: `channel` is a non-null AbstractInterruptibleChannel (checked by Java)
         // and `closeLock` is its Object field.
         let lock = unsafe { env.get_field_unchecked(&channel, field, JavaType::Object) }?.l()?;
         Ok(lock)
-    })
-    .resolve::<ThrowJava>()
+    }
+}
+
+native! {
+    /// `static native int describe0(int fd)`: kind and access bits, see `sys::fd::describe`.
+    fn describe0(_, fd: jint) -> jint {
+        sys::fd::describe(borrow("fstat", fd)?)
+    }
+}
+
+native! {
+    /// `static native void close0(int fd)`: closes a descriptor the library owns.
+    fn close0(_, fd: jint) {
+        borrow("close", fd)?;
+        // SAFETY: Java hands over a descriptor that the library created (pipe0) and will
+        // never use again; dropping the OwnedFd closes it exactly once. Linux closes the
+        // descriptor even when close reports EINTR, so there is nothing to retry.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        Ok(())
+    }
 }

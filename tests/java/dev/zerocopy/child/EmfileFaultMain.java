@@ -1,4 +1,11 @@
-package dev.zerocopy;
+package dev.zerocopy.child;
+
+import dev.zerocopy.ErrnoException;
+import dev.zerocopy.KernelPipe;
+import dev.zerocopy.MappedRegion;
+import dev.zerocopy.Relay;
+import dev.zerocopy.SpliceFlag;
+import dev.zerocopy.ZeroCopy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,7 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Run by {@link EmfileFaultTest} in a JVM with a low RLIMIT_NOFILE: takes every free
+ * Run by {@code EmfileFaultTest} in a JVM with a low RLIMIT_NOFILE: takes every free
  * descriptor, then calls what needs new ones; prints one line per operation, then frees some
  * descriptors and calls the same again. Exits 0 unless something unexpected was thrown.
  */
@@ -24,16 +31,16 @@ public final class EmfileFaultMain {
 
     public static void main(String[] args) throws Exception {
         Path dir = Files.createTempDirectory("emfile");
-        byte[] data = TestSupport.randomBytes(SIZE, 24);
+        byte[] data = ChildSupport.randomBytes(SIZE, 24);
         Path file = dir.resolve("data");
         Files.write(file, data);
         // Everything each operation needs that is not the point of the test, opened first.
         ZeroCopy.pipe(4096).close();
         Relay.closeIdlePipes();
-        SocketChannel[] sendPair = TestSupport.socketPair();
-        SocketChannel[] relayIn = TestSupport.socketPair();
-        SocketChannel[] relayOut = TestSupport.socketPair();
-        SocketChannel[] fromPair = TestSupport.socketPair();
+        SocketChannel[] sendPair = ChildSupport.socketPair();
+        SocketChannel[] relayIn = ChildSupport.socketPair();
+        SocketChannel[] relayOut = ChildSupport.socketPair();
+        SocketChannel[] fromPair = ChildSupport.socketPair();
         FileChannel src = FileChannel.open(file);
         FileChannel dst = FileChannel.open(dir.resolve("copy"), StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
@@ -87,7 +94,7 @@ public final class EmfileFaultMain {
             }
         });
         report(label, "transferFrom(socket)", () -> {
-            Future<Void> fed = TestSupport.async(() -> {
+            Future<Void> fed = ChildSupport.async(() -> {
                 fromPair[0].write(ByteBuffer.wrap(data, 0, 4096));
                 return null;
             });

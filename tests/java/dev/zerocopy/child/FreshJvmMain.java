@@ -1,4 +1,6 @@
-package dev.zerocopy;
+package dev.zerocopy.child;
+
+import dev.zerocopy.ZeroCopy;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -10,13 +12,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Run by {@link LoadingTest} in a fresh JVM: N threads race to the first use of the
- * library, each splicing a socket pair; or, with "report", prints why it is unavailable.
+ * Run by {@code LoadingTest} in a fresh JVM: N threads race to the first use of the
+ * library, each splicing a socket pair; or, with "report", prints why it is unavailable; or,
+ * with "where", where it was loaded from and what failed before.
  */
 public final class FreshJvmMain {
     private FreshJvmMain() {}
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("where")) {
+            System.out.println("available=" + ZeroCopy.isAvailable() + " " + ChildSupport.libraryReport()
+                    + " cause=" + ZeroCopy.unavailabilityCause());
+            return;
+        }
         if (args[0].equals("report")) {
             System.out.println("available=" + ZeroCopy.isAvailable() + " cause=" + ZeroCopy.unavailabilityCause());
             try {
@@ -33,8 +41,8 @@ public final class FreshJvmMain {
         List<Future<Long>> results = new ArrayList<>();
         for (int i = 0; i < threads; i++) {
             results.add(pool.submit(() -> {
-                SocketChannel[] a = TestSupport.socketPair();
-                SocketChannel[] b = TestSupport.socketPair();
+                SocketChannel[] a = ChildSupport.socketPair();
+                SocketChannel[] b = ChildSupport.socketPair();
                 a[0].write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
                 start.await();
                 long n = ZeroCopy.splice(a[1], b[0], 3);
