@@ -87,7 +87,8 @@ public final class Report {
 
     /**
      * Methods compared with one named NIO twin rather than the best NIO method of their class
-     * (where the class's NIO methods do different things: a pipe, /dev/null, zero bytes).
+     * (where the class's NIO methods do different things: a pipe, /dev/null, zero bytes, or
+     * the same thing into a pipe of another capacity).
      */
     private static final Map<String, String> TWIN = new HashMap<>();
 
@@ -98,6 +99,11 @@ public final class Report {
         TWIN.put("SmallTransferBench.zcSpliceZero", "nioTransferToZero");
         TWIN.put("MapBench.zcMapRead", "nioMapRead");
         TWIN.put("MapBench.zcMapCycle", "nioMapCycle");
+        // Like with like: the same pipe capacity on both sides (64 KiB Pipe.open(), 1 MiB KernelPipe);
+        // the best NIO method of the class would set a 1 MiB pipe against a 64 KiB one.
+        TWIN.put("FileToPipeBench.zcTransferTo", "nioTransferTo");
+        TWIN.put("FileToPipeBench.zcSplice", "nioTransferTo");
+        TWIN.put("FileToPipeBench.zcSpliceBigPipe", "nioTransferToBigPipe");
     }
 
     /** One JMH result: a method at one parameter set on one JDK. */
