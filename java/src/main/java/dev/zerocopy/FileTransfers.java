@@ -3,15 +3,11 @@ package dev.zerocopy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.Channel;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
@@ -65,7 +61,7 @@ final class FileTransfers {
         try {
             return transferTo(src, in, position, count, target, out);
         } catch (ClosedChannelException e) {
-            throw failed(e, src, target);
+            throw Endpoint.closedMeanwhile(e, src, target);
         }
     }
 
@@ -88,7 +84,7 @@ final class FileTransfers {
             // the channel, which appends.
             return readToTarget(src, position, n, target);
         }
-        boolean blocking = isBlocking(target);
+        boolean blocking = Endpoint.isBlocking(target);
         if (out.kind == Native.KIND_FILE) {
             Progress copied = copyRange(in, position, out, -1, n, blocking);
             if (!copied.refused()) {
@@ -100,7 +96,7 @@ final class FileTransfers {
                 return done + sent;
             } catch (ErrnoException e) {
                 if (!e.refused()) {
-                    return Pump.partial(done, e);
+                    return Endpoint.partial(done, e);
                 }
             }
             return done + spliceOrRead(src, in, position + done, out, n - done, target, blocking);
@@ -154,9 +150,9 @@ final class FileTransfers {
             }
             return done;
         } catch (ClosedChannelException e) {
-            throw failed(e, src, target);
+            throw Endpoint.closedMeanwhile(e, src, target);
         } catch (IOException e) {
-            return Pump.partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -189,7 +185,7 @@ final class FileTransfers {
         try {
             return transferFrom(src, in, dst, out, position, count);
         } catch (ClosedChannelException e) {
-            throw failed(e, dst, src);
+            throw Endpoint.closedMeanwhile(e, dst, src);
         }
     }
 
@@ -201,7 +197,7 @@ final class FileTransfers {
             // copy_file_range and splice refuse O_APPEND outputs; pwrite appends, as the JDK's.
             return readToFile(src, dst, position, count);
         }
-        boolean blocking = isBlocking(src);
+        boolean blocking = Endpoint.isBlocking(src);
         if (in.kind == Native.KIND_FILE) {
             FileChannel file = src instanceof FileChannel ? (FileChannel) src : null;
             if (file != null && file.size() == 0) {
@@ -227,7 +223,7 @@ final class FileTransfers {
                 return done + Math.max(0, Pump.splice(in, -1, out, position + done, count - done, 0, true));
             } catch (ErrnoException e) {
                 if (!e.refused()) {
-                    return Pump.partial(done, e);
+                    return Endpoint.partial(done, e);
                 }
             }
             return done + readToFile(src, dst, position + done, count - done);
@@ -270,9 +266,9 @@ final class FileTransfers {
             }
             return done;
         } catch (ClosedChannelException e) {
-            throw failed(e, dst, src);
+            throw Endpoint.closedMeanwhile(e, dst, src);
         } catch (IOException e) {
-            return Pump.partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -331,7 +327,7 @@ final class FileTransfers {
         if (position >= src.size()) {
             return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }
-        boolean blocking = isBlocking(target);
+        boolean blocking = Endpoint.isBlocking(target);
         if (out.writesMaySleep()) {
             // sendfile into a blocking socket or pipe would hold the close lock while it
             // sleeps; splice (through the library's pipe for a socket) moves the same bytes
@@ -395,7 +391,7 @@ final class FileTransfers {
                 long done = progress.done;
                 long from = inPos < 0 ? -1 : inPos + done;
                 long to = outPos < 0 ? -1 : outPos + done;
-                long n = Pump.locked(in, out, () -> Native.copyFileRange0(in.fd, from, out.fd, to, count - done));
+                long n = Endpoint.locked(in, out, () -> Native.copyFileRange0(in.fd, from, out.fd, to, count - done));
                 if (n > 0) {
                     progress.done += n;
                 } else if (n == 0 || !blocking) {
@@ -405,46 +401,13 @@ final class FileTransfers {
             }
         } catch (ErrnoException e) {
             if (!e.refused()) {
-                progress.done = Pump.partial(progress.done, e);
+                progress.done = Endpoint.partial(progress.done, e);
                 return progress;
             }
             progress.refusal = e;
         } catch (IOException e) {
-            progress.done = Pump.partial(progress.done, e);
+            progress.done = Endpoint.partial(progress.done, e);
         }
         return progress;
-    }
-
-    private static boolean isBlocking(Channel channel) {
-        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
-    }
-
-    /**
-     * JDK 25's translation of a ClosedChannelException met inside a transfer: an interrupted
-     * thread gets ClosedByInterruptException and both channels are closed; otherwise the
-     * other thread's close shows as AsynchronousCloseException.
-     */
-    private static IOException failed(ClosedChannelException e, Channel a, Channel b) {
-        if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
-            ClosedByInterruptException interrupted = e instanceof ClosedByInterruptException
-                    ? (ClosedByInterruptException) e : new ClosedByInterruptException();
-            closeQuietly(a, interrupted);
-            closeQuietly(b, interrupted);
-            return interrupted;
-        }
-        if (e instanceof AsynchronousCloseException) {
-            return e;
-        }
-        AsynchronousCloseException closed = new AsynchronousCloseException();
-        closed.addSuppressed(e);
-        return closed;
-    }
-
-    private static void closeQuietly(Channel channel, IOException into) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            into.addSuppressed(e);
-        }
     }
 }

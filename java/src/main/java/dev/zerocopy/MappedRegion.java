@@ -538,7 +538,7 @@ public final class MappedRegion implements AutoCloseable {
                     if (closed) {
                         throw new IllegalStateException("MappedRegion is closed");
                     }
-                    written = Pump.locked(out, out, () -> writeWithoutSleeping(out, from, bytes));
+                    written = Endpoint.locked(out, out, () -> writeWithoutSleeping(out, from, bytes));
                 }
                 if (written > 0) {
                     done += written;
@@ -550,7 +550,7 @@ public final class MappedRegion implements AutoCloseable {
             }
             return done;
         } catch (IOException e) {
-            return Pump.partial(done, e);
+            return Endpoint.partial(done, e);
         } catch (IllegalStateException e) {
             if (done > 0) {
                 return done;
@@ -560,7 +560,7 @@ public final class MappedRegion implements AutoCloseable {
     }
 
     /**
-     * Inside {@link Pump#locked}, where the target's blocking mode cannot change: one write
+     * Inside {@link Endpoint#locked}, where the target's blocking mode cannot change: one write
      * that returns at once, or WOULD_BLOCK. A pipe or device that can sleep is written only
      * when poll says it has room, and then at most PIPE_BUF bytes, which that room takes.
      */
