@@ -166,9 +166,12 @@ class DiskFullFaultTest {
         Files.delete(mount.resolve("zc"));
         SocketChannel[] pair = TestSupport.socketPair();
         try (SocketChannel in = pair[1]; FileChannel dst = openTarget(mount.resolve("again"))) {
-            TestSupport.feed(pair[0], data);
+            Future<Void> fed = TestSupport.feed(pair[0], data);
             assertEquals(DATA, ZeroCopy.transferFrom(in, dst, 0, DATA));
             assertHoldsPrefix(mount.resolve("again"), DATA);
+            // The feeder closes its end after its last write, which may come after the
+            // transfer has read everything: wait, or that end looks like a leak.
+            fed.get(30, TimeUnit.SECONDS);
         }
         assertEquals(0, Relay.pipesInUse());
         Relay.closeIdlePipes();
