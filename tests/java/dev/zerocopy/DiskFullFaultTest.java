@@ -111,7 +111,7 @@ class DiskFullFaultTest {
 
     @Test
     void transferToAFullFileSystemReturnsWhatFitThenThrowsEnospcAndFinishesOnceSpaceIsFreed() throws Exception {
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         // NIO first, in the same situation, for the counts to compare with.
         long nioFirst;
         String nioFailure;
@@ -145,7 +145,7 @@ class DiskFullFaultTest {
         }
         assertEquals(0, Relay.pipesInUse());
         Relay.closeIdlePipes();
-        TestSupport.assertNoNewDescriptors(fdsBefore, "descriptors after the disk-full transfers");
+        fdsBefore.assertNoNewDescriptors("descriptors after the disk-full transfers");
     }
 
     @Test
@@ -153,7 +153,7 @@ class DiskFullFaultTest {
             throws Exception {
         // A stream longer than a pipe: the failing call reads up to one pipe of it.
         byte[] stream = TestSupport.randomBytes(4 << 20, 29);
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         long free = fill();
         long[] nio = transferFromUntilFull(stream, mount.resolve("nio"), free, false);
         Files.delete(mount.resolve("nio"));
@@ -166,13 +166,16 @@ class DiskFullFaultTest {
         Files.delete(mount.resolve("zc"));
         SocketChannel[] pair = TestSupport.socketPair();
         try (SocketChannel in = pair[1]; FileChannel dst = openTarget(mount.resolve("again"))) {
-            TestSupport.feed(pair[0], data);
+            Future<Void> fed = TestSupport.feed(pair[0], data);
             assertEquals(DATA, ZeroCopy.transferFrom(in, dst, 0, DATA));
             assertHoldsPrefix(mount.resolve("again"), DATA);
+            // The feeder closes its end after its last write, which may come after the
+            // transfer has read everything: wait, or that end looks like a leak.
+            fed.get(30, TimeUnit.SECONDS);
         }
         assertEquals(0, Relay.pipesInUse());
         Relay.closeIdlePipes();
-        TestSupport.assertNoNewDescriptors(fdsBefore, "descriptors after the disk-full transfers");
+        fdsBefore.assertNoNewDescriptors("descriptors after the disk-full transfers");
     }
 
     /**
@@ -235,7 +238,7 @@ class DiskFullFaultTest {
 
     @Test
     void spliceFromAPipeIntoAFullFileSystemLeavesTheRestInThePipeAndFinishesOnceSpaceIsFreed() throws Exception {
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         long free = fill();
         try (KernelPipe pipe = ZeroCopy.pipe(DATA); FileChannel dst = openTarget(mount.resolve("zc"))) {
             assertEquals(DATA, pipe.sink().write(ByteBuffer.wrap(data)), "the pipe takes all the data at once");
@@ -255,7 +258,7 @@ class DiskFullFaultTest {
             assertEquals(-1, ZeroCopy.splice(pipe.source(), dst, DATA));
             assertHoldsPrefix(mount.resolve("zc"), DATA);
         }
-        TestSupport.assertNoNewDescriptors(fdsBefore, "descriptors after the disk-full splices");
+        fdsBefore.assertNoNewDescriptors("descriptors after the disk-full splices");
     }
 
     @Test
@@ -270,7 +273,7 @@ class DiskFullFaultTest {
             assertEquals(size, ch.size(), "NIO grew the file");
         }
         Files.delete(mount.resolve("nio"));
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         Path copy = dir.resolve("copy");
         try (FileChannel ch = openTarget(mount.resolve("zc"));
                 MappedRegion region = ZeroCopy.map(ch, FileChannel.MapMode.READ_WRITE, 0, size);
@@ -295,6 +298,6 @@ class DiskFullFaultTest {
         }
         byte[] file = Files.readAllBytes(mount.resolve("zc"));
         assertArrayEquals(Arrays.copyOf(data, (int) Math.min(DATA, size)), Arrays.copyOf(file, (int) Math.min(DATA, size)));
-        TestSupport.assertNoNewDescriptors(fdsBefore, "descriptors after the disk-full map");
+        fdsBefore.assertNoNewDescriptors("descriptors after the disk-full map");
     }
 }

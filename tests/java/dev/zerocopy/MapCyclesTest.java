@@ -32,12 +32,6 @@ class MapCyclesTest {
     @TempDir
     Path tmp;
 
-    static int mapsCount() throws IOException {
-        try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
-            return (int) lines.count();
-        }
-    }
-
     static long vmSizeKb() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmSize:")) {
@@ -65,7 +59,7 @@ class MapCyclesTest {
 
     static int[] loop(FileChannel channel, Cycle cycle) throws IOException {
         peakPlaceholders = 0;
-        int baseline = mapsCount();
+        int baseline = TestSupport.mapsLines();
         for (int i = 0; i < 1000; i++) {
             cycle.run(channel); // warm up: JIT, Cleaner thread, class loading
         }
@@ -73,11 +67,11 @@ class MapCyclesTest {
         for (int i = 1; i <= CYCLES; i++) {
             cycle.run(channel);
             if (i % SAMPLE == 0) {
-                peak = Math.max(peak, mapsCount());
+                peak = Math.max(peak, TestSupport.mapsLines());
                 peakPlaceholders = Math.max(peakPlaceholders, PlaceholderBudget.count());
             }
         }
-        return new int[] {baseline, peak, mapsCount()};
+        return new int[] {baseline, peak, TestSupport.mapsLines()};
     }
 
     @Test
@@ -123,12 +117,12 @@ class MapCyclesTest {
             boolean returned = MappedRegionCloseTest.eventually(() -> {
                 try {
                     // Slack for the JVM's own mappings (thread stacks of other tests' pools).
-                    return PlaceholderBudget.count() == 0 && mapsCount() <= baselineRef[0] + 50;
+                    return PlaceholderBudget.count() == 0 && TestSupport.mapsLines() <= baselineRef[0] + 50;
                 } catch (IOException e) {
                     throw new AssertionError(e);
                 }
             });
-            int settled = mapsCount();
+            int settled = TestSupport.mapsLines();
             System.out.printf("MapCycles region with a view each: baseline=%d peak=%d after-loop=%d after-gc=%d maps;"
                     + " placeholders peak %d of budget %d (adjacent ones merge into one VMA), GCs triggered by zerocopy %d%n",
                     maps[0], maps[1], maps[2], settled, peakPlaceholders, PlaceholderBudget.MAX_COUNT,
@@ -174,7 +168,7 @@ class MapCyclesTest {
             System.gc();
             Thread.sleep(500);
             System.out.printf("MapCycles MappedByteBuffer: baseline=%d peak=%d after-loop=%d after-gc=%d maps;"
-                    + " GCs %d%n", maps[0], maps[1], maps[2], mapsCount(), gcCount() - gcBefore);
+                    + " GCs %d%n", maps[0], maps[1], maps[2], TestSupport.mapsLines(), gcCount() - gcBefore);
         }
     }
 }

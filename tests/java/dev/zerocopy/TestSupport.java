@@ -189,24 +189,100 @@ final class TestSupport {
     }
 
     /**
-     * Fails if a descriptor exists now that did not in {@code before} (same number and
-     * target). Descriptors may also have gone: an earlier test's unclosed channel can be
-     * closed by the GC at any time, so comparing counts would fail for no leak of ours.
+     * What a leak test compares before and after: this process's descriptors, its
+     * /proc/self/maps lines, its RSS and the JVM's committed heap. Take it once the library
+     * is loaded (and a pooled pipe made, if the test uses them), so the baseline holds them.
      */
-    static void assertNoNewDescriptors(List<String> before, String what) throws IOException {
-        List<String> added = descriptorTargets();
-        added.removeAll(before);
-        if (!added.isEmpty()) {
-            throw new AssertionError(what + ": descriptors opened and not closed: " + added);
+    static final class Snapshot {
+        final List<String> descriptors;
+        final int mapsLines;
+        final long rssKiB;
+        final long heapKiB;
+
+        private Snapshot() throws IOException {
+            descriptors = descriptorTargets();
+            mapsLines = TestSupport.mapsLines();
+            rssKiB = TestSupport.rssKiB();
+            heapKiB = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted()
+                    / 1024;
+        }
+
+        static Snapshot take() throws IOException {
+            return new Snapshot();
+        }
+
+        /**
+         * Descriptors open now that were not at the snapshot (same number and target). Gone
+         * ones are not leaks (an earlier test's unclosed channel can be closed by the GC at any
+         * time), nor are epoll instances: pollers made once on first use own them (the
+         * library's two, and on virtual threads the JDK's), never an operation.
+         */
+        List<String> newDescriptors() throws IOException {
+            List<String> added = descriptorTargets();
+            added.removeAll(descriptors);
+            added.removeIf(target -> target.endsWith("anon_inode:[eventpoll]"));
+            return added;
+        }
+
+        /** Fails, listing them, if {@link #newDescriptors} finds any. */
+        void assertNoNewDescriptors(String what) throws IOException {
+            List<String> added = newDescriptors();
+            if (!added.isEmpty()) {
+                throw new AssertionError(what + ": descriptors opened and not closed: " + added);
+            }
+        }
+
+        /**
+         * The leaks {@code after} shows against this snapshot, one message each: new
+         * descriptors, more than {@code mapsTolerance} new maps lines, RSS grown by more than
+         * the heap's growth plus {@code rssSlackKiB}.
+         */
+        List<String> leaks(Snapshot after, List<String> newDescriptors, int mapsTolerance, long rssSlackKiB) {
+            List<String> leaks = new ArrayList<>();
+            if (!newDescriptors.isEmpty()) {
+                leaks.add("descriptors: " + after.descriptors.size() + " after the run, " + descriptors.size()
+                        + " before; new: " + newDescriptors);
+            }
+            if (after.mapsLines > mapsLines + mapsTolerance) {
+                leaks.add("maps: " + after.mapsLines + " lines after the run, " + mapsLines + " before (tolerance "
+                        + mapsTolerance + ")");
+            }
+            long rssBound = rssBound(after, rssSlackKiB);
+            if (after.rssKiB > rssBound) {
+                leaks.add("rss: " + after.rssKiB + " KiB after the run, " + rssKiB + " KiB before; bound " + rssBound
+                        + " KiB (heap growth + " + rssSlackKiB + " KiB)");
+            }
+            return leaks;
+        }
+
+        /** RSS may grow with the Java heap (up to -Xmx); beyond that, by {@code rssSlackKiB}. */
+        long rssBound(Snapshot after, long rssSlackKiB) {
+            return rssKiB + Math.max(0, after.heapKiB - heapKiB) + rssSlackKiB;
         }
     }
 
-    /** Number of open descriptors of this process. */
+    /** Lines of /proc/self/maps: one per mapping (a leaked region adds one or more). */
+    static int mapsLines() throws IOException {
+        try (java.util.stream.Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return (int) lines.count();
+        }
+    }
+
+    static long rssKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
     /** The library's poller threads ({@code Poller}) live in epoll_wait by design: not a stuck call. */
     static boolean isPollerThread(Thread thread) {
         return thread.getName().startsWith("zerocopy-poller-");
     }
 
+    /** Number of open descriptors of this process. */
     static int openDescriptors() throws IOException {
         try (java.util.stream.Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
             return (int) fds.count();

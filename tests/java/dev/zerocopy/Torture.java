@@ -174,14 +174,13 @@ final class Torture {
                     disturbed = false;
                     Thread.interrupted();
                 }
-                int kind = random.nextInt(OPS.length);
-                String name = OPS[kind];
+                Op op = Op.ALL[random.nextInt(Op.ALL.length)];
                 try {
-                    long moved = operate(this, kind);
+                    long moved = op.run(Torture.this, this, random);
                     bytesVerified.addAndGet(Math.max(0, moved));
-                    count(name + " ok");
+                    count(op.label + " ok");
                 } catch (Throwable t) {
-                    classify(name, t);
+                    classify(op, t);
                 } finally {
                     synchronized (this) {
                         armed = false;
@@ -198,23 +197,55 @@ final class Torture {
         }
     }
 
-    static final String[] OPS = {"transferTo", "transferFrom", "spliceFileSocket", "spliceFilePipe", "tee",
-            "vmsplice", "relay", "map", "regionTransfer", "sendfile"};
+    /** One operation of the mix: the library call it exercises, with a checker of every byte. */
+    interface Operation {
+        long run(Torture t, Worker w, Random r) throws Exception;
+    }
+
+    /** The mix, each named for the call it makes and where the bytes go. */
+    enum Op {
+        TRANSFER_TO_SOCKET("transferTo file->socket", (t, w, r) -> t.fileToSocket(w, r, false)),
+        TRANSFER_FROM_SOCKET("transferFrom socket->file", (t, w, r) -> t.socketToFile(w, r)),
+        SPLICE_FILE_SOCKET("splice file->socket", (t, w, r) -> t.fileToSocket(w, r, true)),
+        SPLICE_FILE_PIPE("splice file->pipe", (t, w, r) -> t.fileToPipe(w, r)),
+        TEE("tee", (t, w, r) -> t.tee(w, r)),
+        VMSPLICE("vmsplice", (t, w, r) -> t.vmsplice(w, r)),
+        RELAY("relay", (t, w, r) -> t.relay(w, r)),
+        MAP("map", (t, w, r) -> t.map(w, r)),
+        REGION_TRANSFER("MappedRegion.transferTo", (t, w, r) -> t.regionTransfer(w, r)),
+        SENDFILE("sendfile", (t, w, r) -> t.sendfile(w, r));
+
+        static final Op[] ALL = values();
+
+        /** What the outcome counts and failure messages call it. */
+        final String label;
+        private final Operation operation;
+
+        Op(String label, Operation operation) {
+            this.label = label;
+            this.operation = operation;
+        }
+
+        long run(Torture t, Worker w, Random r) throws Exception {
+            return operation.run(t, w, r);
+        }
+    }
 
     void count(String key) {
         outcomes.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
     }
 
-    void classify(String op, Throwable t) {
+    void classify(Op operation, Throwable t) {
+        String op = operation.label;
         if (t instanceof ModelError) {
             failures.add(op + ": " + t.getMessage());
             return;
         }
         boolean allowed = t instanceof IOException || t instanceof InterruptedException
-                || (op.equals("map") && (t instanceof IllegalStateException || t instanceof IndexOutOfBoundsException
+                || (operation == Op.MAP && (t instanceof IllegalStateException || t instanceof IndexOutOfBoundsException
                         || t instanceof java.nio.BufferUnderflowException))
-                || (op.equals("regionTransfer") && t instanceof IllegalStateException);
-        if (op.equals("map") && t instanceof IllegalArgumentException && String.valueOf(t.getMessage())
+                || (operation == Op.REGION_TRANSFER && t instanceof IllegalStateException);
+        if (operation == Op.MAP && t instanceof IllegalArgumentException && String.valueOf(t.getMessage())
                 .startsWith("newPosition > limit")) {
             // Known, reported: a bulk get racing close() (which sets every view's limit to 0)
             // fails in Buffer.position with IllegalArgumentException, an exception
@@ -231,32 +262,6 @@ final class Torture {
             java.io.StringWriter trace = new java.io.StringWriter();
             t.printStackTrace(new java.io.PrintWriter(trace));
             failures.add(op + ": undocumented " + trace);
-        }
-    }
-
-    long operate(Worker w, int kind) throws Exception {
-        Random r = w.random;
-        switch (kind) {
-            case 0:
-                return fileToSocket(w, r, false);
-            case 1:
-                return socketToFile(w, r);
-            case 2:
-                return fileToSocket(w, r, true);
-            case 3:
-                return fileToPipe(w, r);
-            case 4:
-                return tee(w, r);
-            case 5:
-                return vmsplice(w, r);
-            case 6:
-                return relay(w, r);
-            case 7:
-                return map(w, r);
-            case 8:
-                return regionTransfer(w, r);
-            default:
-                return sendfile(w, r);
         }
     }
 
@@ -297,6 +302,7 @@ final class Torture {
 
     /** transferTo or splice from the data file to a socket, the receiver checking every byte. */
     long fileToSocket(Worker w, Random r, boolean splice) throws Exception {
+        String label = (splice ? Op.SPLICE_FILE_SOCKET : Op.TRANSFER_TO_SOCKET).label;
         SocketChannel[] pair = socketPair(w);
         FileChannel file = w.track(FileChannel.open(dataFile, StandardOpenOption.READ));
         boolean blocking = r.nextInt(4) != 0;
@@ -311,12 +317,12 @@ final class Torture {
             moved = splice ? ZeroCopy.splice(file, position, pair[0], -1, count)
                     : ZeroCopy.transferTo(file, position, count, pair[0]);
             if (moved > expected || (blocking && moved != expected && !w.disturbed())) {
-                throw new ModelError("moved " + moved + " of " + expected + " (blocking " + blocking + ")");
+                throw new ModelError(label + " moved " + moved + " of " + expected + " (blocking " + blocking + ")");
             }
         } finally {
             pair[0].close();
             Received got = await(rx);
-            checkSlice("socket", got, position, moved, expected);
+            checkSlice(label, got, position, moved, expected);
         }
         return moved;
     }
@@ -692,11 +698,11 @@ final class Torture {
     List<String> run() throws Exception {
         // Warm up: library loaded, a pooled pipe created, so the baselines include them.
         Worker warm = new Worker(-1);
-        for (int kind = 0; kind < OPS.length; kind++) {
+        for (Op op : Op.ALL) {
             try {
-                operate(warm, kind);
+                op.run(this, warm, warm.random);
             } catch (Throwable t) {
-                classify(OPS[kind], t); // e.g. regionTransfer's file cut under it: an allowed IOException
+                classify(op, t); // e.g. regionTransfer's file cut under it: an allowed IOException
             } finally {
                 for (Closeable c : warm.mine) {
                     live.remove(c);
@@ -707,13 +713,10 @@ final class Torture {
         }
         Relay.closeIdlePipes();
         settle();
-        int fdBaseline = TestSupport.openDescriptors();
-        List<String> fdsBefore = TestSupport.descriptorTargets();
-        int mapsBaseline = mapsLines();
-        long rssBaseline = rssKiB();
-        long heapBaseline = heapCommittedKiB();
+        TestSupport.Snapshot baseline = TestSupport.Snapshot.take();
         System.out.printf("torture: seed %d, %d %s threads, %d ms; fds %d, maps %d lines, rss %d KiB at start%n",
-                seed, threads, virtual ? "virtual" : "platform", millis, fdBaseline, mapsBaseline, rssBaseline);
+                seed, threads, virtual ? "virtual" : "platform", millis, baseline.descriptors.size(),
+                baseline.mapsLines, baseline.rssKiB);
 
         for (int i = 0; i < threads; i++) {
             workers.add(new Worker(i));
@@ -740,8 +743,8 @@ final class Torture {
             failures.add("pipes still in use after the run: " + Relay.pipesInUse());
         }
         settle();
-        int fds = TestSupport.openDescriptors();
-        int maps = mapsLines();
+        List<String> extra = baseline.newDescriptors();
+        TestSupport.Snapshot after = TestSupport.Snapshot.take();
         List<String> ourMappings = mappingsOf(dir);
         for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
             if (TestSupport.isPollerThread(e.getKey())) {
@@ -755,40 +758,22 @@ final class Torture {
                 }
             }
         }
-        // New descriptors are leaks; fewer is not (in the JUnit run an earlier test's unclosed
-        // channel may be closed by the GC meanwhile).
-        List<String> extra = TestSupport.descriptorTargets();
-        extra.removeAll(fdsBefore);
-        // Epoll instances belong to pollers made once on first use (the library's two, and on
-        // virtual threads the JDK's own), never to an operation.
-        extra.removeIf(target -> target.endsWith("anon_inode:[eventpoll]"));
-        if (!extra.isEmpty()) {
-            failures.add("descriptors: " + fds + " after the run, " + fdBaseline + " before; new: " + extra);
-        }
         if (!ourMappings.isEmpty()) {
             failures.add("mappings of the run's files left: " + ourMappings);
         }
-        // Lines that legitimately stay: stacks of TestSupport.POOL's cached helper threads
+        // Maps lines that legitimately stay: stacks of TestSupport.POOL's cached helper threads
         // (alive 60 s after their last task; stack + guard page = 2 lines each, up to 2 per
         // worker), glibc malloc arenas of threads that allocated natively (2 lines each) and
         // JIT code heap growth. Measured growth: ~40 lines with 8 workers. A leaked region
-        // per operation would add thousands (tens of thousands of maps run).
+        // per operation would add thousands (tens of thousands of maps run). RSS beyond the
+        // heap's growth: 256 MiB of native growth would mean leaked direct buffers, pipes'
+        // pages or mappings.
         int mapsTolerance = 4 * (threads + 2) + 32;
-        if (maps > mapsBaseline + mapsTolerance) {
-            failures.add("maps: " + maps + " lines after the run, " + mapsBaseline + " before (tolerance "
-                    + mapsTolerance + ")");
-        }
-        // RSS may grow with the Java heap (up to -Xmx) and the JIT; beyond that, 256 MiB of
-        // native growth would mean leaked direct buffers, pipes' pages or mappings.
-        long rss = rssKiB();
-        long rssBound = rssBaseline + Math.max(0, heapCommittedKiB() - heapBaseline) + RSS_NATIVE_SLACK_KIB;
-        if (rss > rssBound) {
-            failures.add("rss: " + rss + " KiB after the run, " + rssBaseline + " KiB before; bound " + rssBound
-                    + " KiB (heap growth + " + RSS_NATIVE_SLACK_KIB + " KiB)");
-        }
+        failures.addAll(baseline.leaks(after, extra, mapsTolerance, RSS_NATIVE_SLACK_KIB));
         System.out.printf("torture: %d operations, %d bytes verified, fds %d -> %d, maps %d -> %d, "
-                + "rss %d -> %d KiB (bound %d)%n", operations.get(), bytesVerified.get(), fdBaseline, fds,
-                mapsBaseline, maps, rssBaseline, rss, rssBound);
+                + "rss %d -> %d KiB (bound %d)%n", operations.get(), bytesVerified.get(), baseline.descriptors.size(),
+                after.descriptors.size(), baseline.mapsLines, after.mapsLines, baseline.rssKiB, after.rssKiB,
+                baseline.rssBound(after, RSS_NATIVE_SLACK_KIB));
         System.out.println("torture: outcomes " + new TreeMap<>(outcomes));
         return failures;
     }
@@ -804,15 +789,11 @@ final class Torture {
                 System.out.printf("torture: %d s: %d operations, %d bytes verified, %d failures, fds %d, "
                         + "rss %d KiB%n", TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start),
                         operations.get(), bytesVerified.get(), failures.size(), TestSupport.openDescriptors(),
-                        rssKiB());
+                        TestSupport.rssKiB());
             }
         } catch (InterruptedException | IOException e) {
             // the run ended
         }
-    }
-
-    static long heapCommittedKiB() {
-        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() / 1024;
     }
 
     /** GC so the Cleaner unmaps released regions, then give the cleaner thread a moment. */
@@ -823,23 +804,10 @@ final class Torture {
         }
     }
 
-    static int mapsLines() throws IOException {
-        return Files.readAllLines(Path.of("/proc/self/maps")).size();
-    }
-
     static List<String> mappingsOf(Path dir) throws IOException {
         try (Stream<String> lines = Files.lines(Path.of("/proc/self/maps"))) {
             return lines.filter(l -> l.contains(dir.toString())).collect(java.util.stream.Collectors.toList());
         }
-    }
-
-    static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
     }
 
     /** {@code gradle torture}: -Dzerocopy.torture.seed/seconds/threads; exit status 1 on failure. */

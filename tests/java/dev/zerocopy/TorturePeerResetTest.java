@@ -57,7 +57,7 @@ class TorturePeerResetTest {
         Files.write(file, data);
         ZeroCopy.pipe(4096).close(); // the library loaded (its jar stays open) before the baseline
         Relay.closeIdlePipes();
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         SocketChannel[] pair = TestSupport.socketPair();
         try (FileChannel src = FileChannel.open(file, StandardOpenOption.READ);
                 SocketChannel out = pair[0]) {
@@ -84,7 +84,7 @@ class TorturePeerResetTest {
         provesTheProcessStillWorks(file, data);
         assertEquals(0, Relay.pipesInUse(), "library pipes still in use after the reset");
         Relay.closeIdlePipes(); // the pool may keep the pipe the transfer used: not a leak
-        TestSupport.assertNoNewDescriptors(fdsBefore, "after the reset");
+        fdsBefore.assertNoNewDescriptors("after the reset");
     }
 
     @Test

@@ -129,7 +129,7 @@ class TruncationFaultTest {
         long[] nio = sendWhileTruncating((src, out) -> src.transferTo(0, SIZE, out), NEW_SIZE);
         Files.delete(source);
         writeSource();
-        java.util.List<String> fdsBefore = TestSupport.descriptorTargets();
+        TestSupport.Snapshot fdsBefore = TestSupport.Snapshot.take();
         long[] zc = sendWhileTruncating((src, out) -> ZeroCopy.transferTo(src, 0, SIZE, out), NEW_SIZE);
         System.out.println("truncated to " + NEW_SIZE + " during transferTo(socket): returned " + zc[0]
                 + ", NIO " + nio[0]);
@@ -139,7 +139,7 @@ class TruncationFaultTest {
         assertEquals(nio[0], nio[1]);
         provesTheProcessStillWorks();
         Relay.closeIdlePipes();
-        TestSupport.assertNoNewDescriptors(fdsBefore, "descriptors after the truncated transfer");
+        fdsBefore.assertNoNewDescriptors("descriptors after the truncated transfer");
     }
 
     @Test

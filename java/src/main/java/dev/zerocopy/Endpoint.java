@@ -17,8 +17,11 @@ import java.nio.channels.SelectableChannel;
  * which would otherwise close the number under it and let a new file reuse it. Every
  * kernel call on a user's descriptor runs inside {@code synchronized (lock)} after
  * re-checking {@link #isOpen()}, so close waits for at most one short non-blocking call
- * and a reused number is never reached. Waiting for readiness happens outside the lock,
- * in {@link #await}, which re-checks close and interrupt between short polls.
+ * and a reused number is never reached. {@link #locked} is that rule, and every kernel call
+ * on a user's descriptor goes through it. Waiting for readiness happens outside the lock, in
+ * {@link #await}, which re-checks close and interrupt between short polls. What a call
+ * reports when its channels close under it is here too: {@link #closedMeanwhile} and
+ * {@link #partial}.
  */
 final class Endpoint {
     /** How long one poll waits before re-checking close and interrupt. */
@@ -170,6 +173,11 @@ final class Endpoint {
 
     /** The Java channel's mode; a raw FileDescriptor counts as blocking. */
     boolean isBlocking() {
+        return isBlocking(channel);
+    }
+
+    /** A channel's mode for NIO's rules: only a selectable channel can be non-blocking. */
+    static boolean isBlocking(Channel channel) {
         return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }
 
@@ -184,7 +192,7 @@ final class Endpoint {
             return false;
         }
         if (channel instanceof SelectableChannel) {
-            return ((SelectableChannel) channel).isBlocking();
+            return isBlocking();
         }
         return (flags & Native.NONBLOCKING) == 0;
     }
@@ -201,7 +209,7 @@ final class Endpoint {
     /**
      * The lock that fixes a selectable channel's blocking mode
      * ({@link SelectableChannel#blockingLock}, which configureBlocking holds); null for other
-     * channels, whose mode cannot change. {@link Pump#locked} holds it around each kernel
+     * channels, whose mode cannot change. {@link #locked} holds it around each kernel
      * call, so a call chosen for a non-blocking descriptor never meets a blocking one and
      * sleeps with the close lock held: NIO's configureBlocking likewise waits for an
      * operation in progress.
@@ -210,12 +218,127 @@ final class Endpoint {
         return channel instanceof SelectableChannel ? ((SelectableChannel) channel).blockingLock() : null;
     }
 
-    /** Inside the lock: the channel was closed by another thread since we started. */
+
+    // ---- the close-lock rule ----------------------------------------------------------
+
+    /** One short kernel call that cannot sleep; it runs under {@link #locked}. */
+    interface KernelCall {
+        long run() throws IOException;
+    }
+
+    private static final Object TIE = new Object();
+
+    /**
+     * Runs one non-blocking kernel call inside both close locks, after checking that both
+     * channels are still open, with the blocking modes of selectable channels fixed (their
+     * {@link #modeLock}s are taken first), so the call may ask {@link #canSleep} and trust
+     * the answer. {@code a} and {@code b} may be the same endpoint.
+     */
+    static long locked(Endpoint a, Endpoint b, KernelCall call) throws IOException {
+        Object modeA = a.modeLock();
+        Object modeB = b.modeLock();
+        if (modeA == null && modeB == null) {
+            return inOrder(a.lock, b.lock, () -> openCall(a, b, call));
+        }
+        return inOrder(modeA, modeB, () -> inOrder(a.lock, b.lock, () -> openCall(a, b, call)));
+    }
+
+    /**
+     * Runs {@code call} holding {@code x} and {@code y} (either may be null or both the
+     * same), taken in identity-hash order with a global lock breaking ties, so transfers in
+     * opposite directions cannot deadlock.
+     */
+    private static long inOrder(Object x, Object y, KernelCall call) throws IOException {
+        if (x == null || y == null || x == y) {
+            Object only = x != null ? x : y;
+            if (only == null) {
+                return call.run();
+            }
+            synchronized (only) {
+                return call.run();
+            }
+        }
+        int hx = System.identityHashCode(x);
+        int hy = System.identityHashCode(y);
+        if (hx == hy) {
+            synchronized (TIE) {
+                synchronized (x) {
+                    synchronized (y) {
+                        return call.run();
+                    }
+                }
+            }
+        }
+        Object first = hx < hy ? x : y;
+        Object second = hx < hy ? y : x;
+        synchronized (first) {
+            synchronized (second) {
+                return call.run();
+            }
+        }
+    }
+
+    private static long openCall(Endpoint a, Endpoint b, KernelCall call) throws IOException {
+        a.ensureOpen();
+        b.ensureOpen();
+        return call.run();
+    }
+
+    /**
+     * Inside {@code lock}: the channel was not closed by another thread since the call began.
+     * {@link #locked} checks this; so does the one caller that holds the lock across several
+     * calls itself (mapping a file: size, extend, mmap).
+     */
     void ensureOpen() throws AsynchronousCloseException {
         if (!isOpen()) {
             throw new AsynchronousCloseException();
         }
     }
+
+    // ---- what a call reports when its channels close under it ---------------------------
+
+    /**
+     * JDK 25's translation of a ClosedChannelException met inside a call that found both
+     * channels open when it began (a channel read or write in a fallback lost a race with a
+     * close): an interrupted thread gets ClosedByInterruptException and both channels are
+     * closed; otherwise the other thread's close shows as AsynchronousCloseException.
+     */
+    static IOException closedMeanwhile(ClosedChannelException e, Channel a, Channel b) {
+        if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+            ClosedByInterruptException interrupted = e instanceof ClosedByInterruptException
+                    ? (ClosedByInterruptException) e : new ClosedByInterruptException();
+            closeQuietly(a, interrupted);
+            closeQuietly(b, interrupted);
+            return interrupted;
+        }
+        if (e instanceof AsynchronousCloseException) {
+            return e;
+        }
+        AsynchronousCloseException closed = new AsynchronousCloseException();
+        closed.initCause(e);
+        return closed;
+    }
+
+    private static void closeQuietly(Channel channel, IOException into) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            into.addSuppressed(e);
+        }
+    }
+
+    /**
+     * NIO's rule after a failure: an interrupt always throws; a close or an I/O error after
+     * some bytes moved returns the count moved.
+     */
+    static long partial(long done, IOException e) throws IOException {
+        if (done == 0 || e instanceof ClosedByInterruptException) {
+            throw e;
+        }
+        return done;
+    }
+
+    // ---- waiting --------------------------------------------------------------------------
 
     /**
      * Waits until this descriptor is ready for {@code interest}, checking that both ends of

@@ -3,15 +3,11 @@ package dev.zerocopy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.Channel;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
@@ -65,7 +61,7 @@ final class FileTransfers {
         try {
             return transferTo(src, in, position, count, target, out);
         } catch (ClosedChannelException e) {
-            throw failed(e, src, target);
+            throw Endpoint.closedMeanwhile(e, src, target);
         }
     }
 
@@ -88,46 +84,19 @@ final class FileTransfers {
             // the channel, which appends.
             return readToTarget(src, position, n, target);
         }
-        boolean blocking = isBlocking(target);
-        if (out.kind == Native.KIND_FILE) {
-            Progress copied = copyRange(in, position, out, -1, n, blocking);
-            if (!copied.refused()) {
-                return copied.done;
-            }
-            long done = copied.done;
-            try {
-                long sent = Pump.sendfile(in, position + done, out, n - done, blocking);
-                return done + sent;
-            } catch (ErrnoException e) {
-                if (!e.refused()) {
-                    return Pump.partial(done, e);
-                }
-            }
-            return done + spliceOrRead(src, in, position + done, out, n - done, target, blocking);
+        boolean blocking = Endpoint.isBlocking(target);
+        Progress p = new Progress(n);
+        if (out.kind == Native.KIND_FILE && tried(p, () -> copyRange(in, position, out, -1, p, blocking))) {
+            return p.done;
         }
-        if (out.kind == Native.KIND_SOCKET && !out.writesMaySleep()) {
-            try {
-                return Pump.sendfile(in, position, out, n, blocking);
-            } catch (ErrnoException e) {
-                if (!e.refused()) {
-                    throw e;
-                }
-            }
+        if ((out.kind == Native.KIND_FILE || (out.kind == Native.KIND_SOCKET && !out.writesMaySleep()))
+                && tried(p, () -> p.done += Pump.sendfile(in, position + p.done, out, p.left(), blocking))) {
+            return p.done;
         }
-        return spliceOrRead(src, in, position, out, n, target, blocking);
-    }
-
-    private static long spliceOrRead(FileChannel src, Endpoint in, long position, Endpoint out, long count,
-            WritableByteChannel target, boolean blocking) throws IOException {
-        try {
-            return Math.max(0, Pump.splice(in, position, out, -1, count, 0, blocking));
-        } catch (ErrnoException e) {
-            if (!e.refused() && !OwnedPipe.outOfDescriptors(e)) {
-                throw e;
-            }
+        if (tried(p, () -> p.done += Math.max(0, Pump.splice(in, position + p.done, out, -1, p.left(), 0, blocking)))) {
+            return p.done;
         }
-        // No pipe to splice through (out of descriptors): NIO needs none here, so copy.
-        return readToTarget(src, position, count, target);
+        return p.done + readToTarget(src, position + p.done, p.left(), target);
     }
 
     /**
@@ -154,9 +123,9 @@ final class FileTransfers {
             }
             return done;
         } catch (ClosedChannelException e) {
-            throw failed(e, src, target);
+            throw Endpoint.closedMeanwhile(e, src, target);
         } catch (IOException e) {
-            return Pump.partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -189,7 +158,7 @@ final class FileTransfers {
         try {
             return transferFrom(src, in, dst, out, position, count);
         } catch (ClosedChannelException e) {
-            throw failed(e, dst, src);
+            throw Endpoint.closedMeanwhile(e, dst, src);
         }
     }
 
@@ -201,48 +170,35 @@ final class FileTransfers {
             // copy_file_range and splice refuse O_APPEND outputs; pwrite appends, as the JDK's.
             return readToFile(src, dst, position, count);
         }
-        boolean blocking = isBlocking(src);
-        if (in.kind == Native.KIND_FILE) {
-            FileChannel file = src instanceof FileChannel ? (FileChannel) src : null;
-            if (file != null && file.size() == 0) {
+        boolean blocking = Endpoint.isBlocking(src);
+        FileChannel file = src instanceof FileChannel ? (FileChannel) src : null;
+        if (in.kind == Native.KIND_FILE && file != null) {
+            if (file.size() == 0) {
                 // /proc and friends: size 0, contents only by reading (JDK 25).
                 return readToFile(src, dst, position, count);
             }
-            if (file != null) {
-                // What is there now, as one copy_file_range call of the JDK's would see it: a
-                // loop must not chase bytes it writes itself (the same file, growing).
-                count = Math.min(count, Math.max(0, file.size() - file.position()));
+            // What is there now, as one copy_file_range call of the JDK's would see it: a
+            // loop must not chase bytes it writes itself (the same file, growing).
+            count = Math.min(count, Math.max(0, file.size() - file.position()));
+        }
+        Progress p = new Progress(count);
+        if (in.kind == Native.KIND_FILE) {
+            if (tried(p, () -> copyRange(in, -1, out, position, p, true))) {
+                return p.done;
             }
-            Progress copied = copyRange(in, -1, out, position, count, true);
-            if (!copied.refused()) {
-                return copied.done;
-            }
-            long done = copied.done;
-            if (file != null && (in.fd == out.fd || copied.refusal.reason() == ErrnoException.Reason.INVALID)) {
+            if (file != null && (in.fd == out.fd || p.refusal.reason() == ErrnoException.Reason.INVALID)) {
                 // EINVAL between two regular files: overlapping ranges of one file. Copy as
                 // the JDK does (map + write), so the bytes come out the same.
-                return done + mappedToFile(file, dst, position + done, count - done);
-            }
-            try {
-                return done + Math.max(0, Pump.splice(in, -1, out, position + done, count - done, 0, true));
-            } catch (ErrnoException e) {
-                if (!e.refused()) {
-                    return Pump.partial(done, e);
-                }
-            }
-            return done + readToFile(src, dst, position + done, count - done);
-        }
-        if (in.kind == Native.KIND_PIPE || in.kind == Native.KIND_SOCKET) {
-            try {
-                return Math.max(0, Pump.splice(in, -1, out, position, count, 0, blocking));
-            } catch (ErrnoException e) {
-                // Out of descriptors for the library's pipe: NIO's read loop needs none.
-                if (!e.refused() && !OwnedPipe.outOfDescriptors(e)) {
-                    throw e;
-                }
+                return p.done + mappedToFile(file, dst, position + p.done, p.left());
             }
         }
-        return readToFile(src, dst, position, count);
+        boolean spliceable = in.kind == Native.KIND_FILE || in.kind == Native.KIND_PIPE || in.kind == Native.KIND_SOCKET;
+        boolean wait = in.kind == Native.KIND_FILE || blocking;
+        if (spliceable && tried(p, () -> p.done += Math.max(0,
+                Pump.splice(in, -1, out, position + p.done, p.left(), 0, wait)))) {
+            return p.done;
+        }
+        return p.done + readToFile(src, dst, position + p.done, p.left());
     }
 
     /**
@@ -270,9 +226,9 @@ final class FileTransfers {
             }
             return done;
         } catch (ClosedChannelException e) {
-            throw failed(e, dst, src);
+            throw Endpoint.closedMeanwhile(e, dst, src);
         } catch (IOException e) {
-            return Pump.partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -331,7 +287,7 @@ final class FileTransfers {
         if (position >= src.size()) {
             return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }
-        boolean blocking = isBlocking(target);
+        boolean blocking = Endpoint.isBlocking(target);
         if (out.writesMaySleep()) {
             // sendfile into a blocking socket or pipe would hold the close lock while it
             // sleeps; splice (through the library's pipe for a socket) moves the same bytes
@@ -362,89 +318,80 @@ final class FileTransfers {
         if (out.isAppending()) {
             throw new IllegalArgumentException("copy_file_range cannot write to a channel opened for APPEND");
         }
-        Progress copied = copyRange(in, srcPosition, out, dstPosition, count, true);
-        if (copied.refused()) {
-            throw copied.refusal;
+        Progress p = new Progress(count);
+        if (!tried(p, () -> copyRange(in, srcPosition, out, dstPosition, p, true))) {
+            throw p.refusal;
         }
-        return copied.done;
+        return p.done;
     }
 
     // ---- shared ------------------------------------------------------------------------
 
-    /** What a copy_file_range loop achieved before it ended or the kernel refused the path. */
+    /**
+     * What the paths of one transfer moved so far, fastest path first: a path the kernel
+     * refuses for this call leaves the rest to the next, which continues from {@code done}
+     * (the JDK's transferTo chain, with its UNSUPPORTED sentinel as {@link #tried}'s false).
+     */
     private static final class Progress {
+        final long count;
         long done;
-        /** Non-null when the kernel refused the path: the next one may continue from done. */
+        /** Why the last path tried was refused. */
         ErrnoException refusal;
 
-        boolean refused() {
-            return refusal != null;
+        Progress(long count) {
+            this.count = count;
+        }
+
+        long left() {
+            return count - done;
+        }
+    }
+
+    /** One kernel path for the rest of a transfer; it adds what it moves to the progress. */
+    private interface KernelPath {
+        void move() throws IOException;
+    }
+
+    /**
+     * Runs one path: true when it answered (the transfer's result is {@code p.done}; NIO's
+     * rule for a failure after some bytes moved applied), false when the kernel refused it
+     * (EINVAL, EXDEV, ENOSYS, EOPNOTSUPP, or no descriptor left for the library's pipe).
+     */
+    private static boolean tried(Progress p, KernelPath path) throws IOException {
+        try {
+            path.move();
+            return true;
+        } catch (ErrnoException e) {
+            if (e.refused() || OwnedPipe.outOfDescriptors(e)) {
+                p.refusal = e;
+                return false;
+            }
+            p.done = Endpoint.partial(p.done, e);
+            return true;
+        } catch (IOException e) {
+            p.done = Endpoint.partial(p.done, e);
+            return true;
         }
     }
 
     /**
-     * copy_file_range until {@code count} bytes moved or end of file; positions of -1 use and
-     * advance the descriptor's own. Files never block, so one locked call after another.
+     * copy_file_range until the progress is complete or end of file; positions of -1 use
+     * and advance the descriptor's own. Files never block, so one locked call after another.
      */
-    private static Progress copyRange(Endpoint in, long inPos, Endpoint out, long outPos, long count,
+    private static void copyRange(Endpoint in, long inPos, Endpoint out, long outPos, Progress p,
             boolean blocking) throws IOException {
         Endpoint.checkInterrupt(in, out);
-        Progress progress = new Progress();
-        try {
-            while (progress.done < count) {
-                long done = progress.done;
-                long from = inPos < 0 ? -1 : inPos + done;
-                long to = outPos < 0 ? -1 : outPos + done;
-                long n = Pump.locked(in, out, () -> Native.copyFileRange0(in.fd, from, out.fd, to, count - done));
-                if (n > 0) {
-                    progress.done += n;
-                } else if (n == 0 || !blocking) {
-                    break;
-                }
-                Endpoint.checkInterrupt(in, out);
+        while (p.done < p.count) {
+            long done = p.done;
+            long from = inPos < 0 ? -1 : inPos + done;
+            long to = outPos < 0 ? -1 : outPos + done;
+            long n = Endpoint.locked(in, out, () -> Native.copyFileRange0(in.fd, from, out.fd, to, p.count - done));
+            if (n > 0) {
+                p.done += n;
+            } else if (n == 0 || !blocking) {
+                break;
             }
-        } catch (ErrnoException e) {
-            if (!e.refused()) {
-                progress.done = Pump.partial(progress.done, e);
-                return progress;
-            }
-            progress.refusal = e;
-        } catch (IOException e) {
-            progress.done = Pump.partial(progress.done, e);
-        }
-        return progress;
-    }
-
-    private static boolean isBlocking(Channel channel) {
-        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
-    }
-
-    /**
-     * JDK 25's translation of a ClosedChannelException met inside a transfer: an interrupted
-     * thread gets ClosedByInterruptException and both channels are closed; otherwise the
-     * other thread's close shows as AsynchronousCloseException.
-     */
-    private static IOException failed(ClosedChannelException e, Channel a, Channel b) {
-        if (e instanceof ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
-            ClosedByInterruptException interrupted = e instanceof ClosedByInterruptException
-                    ? (ClosedByInterruptException) e : new ClosedByInterruptException();
-            closeQuietly(a, interrupted);
-            closeQuietly(b, interrupted);
-            return interrupted;
-        }
-        if (e instanceof AsynchronousCloseException) {
-            return e;
-        }
-        AsynchronousCloseException closed = new AsynchronousCloseException();
-        closed.addSuppressed(e);
-        return closed;
-    }
-
-    private static void closeQuietly(Channel channel, IOException into) {
-        try {
-            channel.close();
-        } catch (IOException e) {
-            into.addSuppressed(e);
+            Endpoint.checkInterrupt(in, out);
         }
     }
 }

@@ -80,7 +80,7 @@ public final class KernelPipe implements Closeable {
     public int capacity() throws IOException {
         checkInterrupt();
         Endpoint end = anyOpenEnd();
-        return (int) Pump.locked(end, end, () -> Native.pipeCapacity0(end.fd));
+        return (int) Endpoint.locked(end, end, () -> Native.pipeCapacity0(end.fd));
     }
 
     /**
@@ -100,7 +100,7 @@ public final class KernelPipe implements Closeable {
         checkInterrupt();
         Endpoint end = anyOpenEnd();
         try {
-            return (int) Pump.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
+            return (int) Endpoint.locked(end, end, () -> Native.setPipeCapacity0(end.fd, capacity));
         } catch (ErrnoException e) {
             switch (e.reason()) {
                 case NOT_PERMITTED:
@@ -134,7 +134,7 @@ public final class KernelPipe implements Closeable {
     public int available() throws IOException {
         checkInterrupt();
         Endpoint end = Endpoint.require(pipe.source(), "source");
-        return (int) Pump.locked(end, end, () -> Native.available0(end.fd));
+        return (int) Endpoint.locked(end, end, () -> Native.available0(end.fd));
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.zerocopy;
 
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -66,13 +65,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class MappedRegion implements AutoCloseable {
     /** Buffers handed out are at most this long: {@code ByteBuffer} capacities are ints. */
     private static final long MAX_BUFFER = Integer.MAX_VALUE;
-    /** transferTo writes at most this much per kernel call, so close waits only briefly. */
-    private static final long WRITE_CHUNK = 8L << 20;
-    /** A blocking pipe accepts this many bytes without sleeping once poll says writable. */
-    private static final long PIPE_BUF = 4096;
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    private static int pageSize;
+    /** The fallback's window size for targets without a descriptor. */
+    private static final long WRITE_CHUNK = MappedWrite.WRITE_CHUNK;
 
     private final MapMode mode;
     /** The file position given to map. */
@@ -91,59 +85,6 @@ public final class MappedRegion implements AutoCloseable {
     /** Instead of {@link #mapping} when the native library is unavailable: NIO maps. */
     private final NioFallback.Region nio;
 
-    /**
-     * The mapped range and its lifecycle; the monitor serialises close with kernel calls
-     * on the range. Reachable from Cleaner actions, so it must not reference the region.
-     */
-    private static final class Mapping {
-        final long base;
-        final long length;
-        final boolean writable;
-        /**
-         * The channel the region was mapped from, for the file size checks of load and
-         * transferTo. The region holds no descriptor of its own: a process may keep more
-         * regions open than it may open files.
-         */
-        final Endpoint file;
-        /** Buffer views created and not yet found unreachable by the Cleaner. */
-        int views;
-        boolean closing;
-        /** The range is an anonymous placeholder that the last view's Cleaner unmaps. */
-        boolean placeholder;
-
-        Mapping(long base, long length, boolean writable, Endpoint file) {
-            this.base = base;
-            this.length = length;
-            this.writable = writable;
-            this.file = file;
-        }
-
-        /** Cleaner action of one view. */
-        void viewUnreachable() {
-            synchronized (this) {
-                views--;
-                if (views == 0 && placeholder) {
-                    placeholder = false;
-                    unmapQuietly(base, length);
-                    PlaceholderBudget.release(length);
-                }
-            }
-        }
-    }
-
-    /** A Cleaner action that holds the mapping, not the buffer. */
-    private static final class ViewRelease implements Runnable {
-        private final Mapping mapping;
-
-        ViewRelease(Mapping mapping) {
-            this.mapping = mapping;
-        }
-
-        @Override
-        public void run() {
-            mapping.viewUnreachable();
-        }
-    }
 
     private MappedRegion(MapMode mode, long position, long size, Mapping mapping, long offsetInPage) {
         this.mode = mode;
@@ -164,12 +105,6 @@ public final class MappedRegion implements AutoCloseable {
         this.nio = nio;
     }
 
-    static int pageSize() {
-        if (pageSize == 0) {
-            pageSize = Native.pageSize0();
-        }
-        return pageSize;
-    }
 
     /** {@link ZeroCopy#map}: NIO's checks in NIO's order, then mmap. */
     static MappedRegion map(FileChannel channel, MapMode mode, long position, long size, MapOption... options)
@@ -241,22 +176,12 @@ public final class MappedRegion implements AutoCloseable {
 
     private static MappedRegion mapLocked(Endpoint file, MapMode mode, int code, long position, long size,
             boolean populate) throws IOException {
-        synchronized (file.lock) {
-            file.ensureOpen();
-            if (Native.fileSize0(file.fd) < position + size) {
-                if (!file.canWrite()) {
-                    throw new IOException("Channel not open for writing - cannot extend file to required size");
-                }
-                Native.extend0(file.fd, position + size);
-            }
-            if (size == 0) {
-                return new MappedRegion(mode, position, 0, null, 0);
-            }
-            long offsetInPage = position % pageSize();
-            long length = size + offsetInPage;
-            long base = Native.map0(file.fd, position - offsetInPage, length, code, populate);
-            return new MappedRegion(mode, position, size, new Mapping(base, length, code != Native.MAP_READ_ONLY, file), offsetInPage);
-        }
+        Mapping mapping = Mapping.map(file, code, position, size, populate);
+        return new MappedRegion(mode, position, size, mapping, mapping == null ? 0 : position % Mapping.pageSize());
+    }
+
+    static int pageSize() {
+        return Mapping.pageSize();
     }
 
     MappedRegion withOptions(boolean hugePages, boolean locked) throws IOException {
@@ -278,14 +203,6 @@ public final class MappedRegion implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             close();
             throw e;
-        }
-    }
-
-    private static void unmapQuietly(long base, long length) {
-        try {
-            Native.unmap0(base, length);
-        } catch (IOException | RuntimeException e) {
-            // munmap fails only for arguments we never pass; there is nothing to undo.
         }
     }
 
@@ -365,14 +282,9 @@ public final class MappedRegion implements AutoCloseable {
             ByteBuffer empty = ByteBuffer.allocateDirect(0);
             return mode == MapMode.READ_ONLY ? empty.asReadOnlyBuffer() : empty;
         }
+        ensureOpen();
         synchronized (mapping) {
-            ensureOpen();
-            ByteBuffer view = Native.newBuffer0(mapping.base + offsetInPage + offset, length);
-            mapping.views++;
-            // The Cleaner watches the buffer JNI created; duplicates, slices and read-only
-            // views keep it reachable (their attachment), so the placeholder lives as long
-            // as any buffer that can reach its memory.
-            CLEANER.register(view, new ViewRelease(mapping));
+            ByteBuffer view = mapping.newView(mapping.base + offsetInPage + offset, length);
             if (mode == MapMode.READ_ONLY) {
                 view = view.asReadOnlyBuffer();
             }
@@ -436,11 +348,8 @@ public final class MappedRegion implements AutoCloseable {
             ensureOpen();
             return;
         }
-        synchronized (mapping) {
-            ensureOpen();
-            checkFileCovers(0, size);
-            Native.load0(mapping.base, mapping.length);
-        }
+        ensureOpen();
+        mapping.load(filePosition, size);
     }
 
     /**
@@ -518,66 +427,8 @@ public final class MappedRegion implements AutoCloseable {
         if (out == null) {
             return copyThroughWindows(offset, n, target);
         }
-        synchronized (mapping) {
-            ensureOpen();
-            checkFileCovers(offset, n);
-        }
-        boolean blocking = out.isBlocking();
-        long start = mapping.base + offsetInPage + offset;
-        long done = 0;
-        try {
-            while (done < n) {
-                Endpoint.checkInterrupt(out, null);
-                if (blocking && !neverSleeps(out)) {
-                    out.await(Native.WRITABLE, out, null);
-                }
-                long from = start + done;
-                long bytes = Math.min(n - done, WRITE_CHUNK);
-                long written;
-                synchronized (mapping) {
-                    if (closed) {
-                        throw new IllegalStateException("MappedRegion is closed");
-                    }
-                    written = Pump.locked(out, out, () -> writeWithoutSleeping(out, from, bytes));
-                }
-                if (written > 0) {
-                    done += written;
-                } else if (written == 0 || !blocking) {
-                    break;
-                } else {
-                    out.await(Native.WRITABLE, out, null);
-                }
-            }
-            return done;
-        } catch (IOException e) {
-            return Pump.partial(done, e);
-        } catch (IllegalStateException e) {
-            if (done > 0) {
-                return done;
-            }
-            throw e;
-        }
-    }
-
-    /**
-     * Inside {@link Pump#locked}, where the target's blocking mode cannot change: one write
-     * that returns at once, or WOULD_BLOCK. A pipe or device that can sleep is written only
-     * when poll says it has room, and then at most PIPE_BUF bytes, which that room takes.
-     */
-    private static long writeWithoutSleeping(Endpoint out, long from, long bytes) throws IOException {
-        boolean socket = out.kind == Native.KIND_SOCKET;
-        if (neverSleeps(out)) {
-            return Native.writeFrom0(out.fd, from, bytes, socket);
-        }
-        if (Native.poll0(out.fd, Native.WRITABLE, 0) == 0) {
-            return Native.WOULD_BLOCK;
-        }
-        return Native.writeFrom0(out.fd, from, Math.min(bytes, PIPE_BUF), socket);
-    }
-
-    /** send(2) with MSG_DONTWAIT never sleeps; other writes as {@link Endpoint#writesMaySleep} says. */
-    private static boolean neverSleeps(Endpoint out) {
-        return out.kind == Native.KIND_SOCKET || !out.writesMaySleep();
+        mapping.checkFileCovers(filePosition + offset, n);
+        return MappedWrite.write(mapping, mapping.base + offsetInPage + offset, n, out);
     }
 
     /** NIO's answer for a channel without a descriptor: write a buffer, stop at a short write. */
@@ -613,38 +464,8 @@ public final class MappedRegion implements AutoCloseable {
                 }
                 return;
             }
-            boolean viewsReachable;
-            synchronized (mapping) {
-                closed = true;
-                mapping.closing = true;
-                viewsReachable = mapping.views > 0;
-                if (!viewsReachable) {
-                    unmapQuietly(mapping.base, mapping.length);
-                }
-            }
-            failViewsFast();
-            if (!viewsReachable) {
-                return;
-            }
-            // Outside the mapping's monitor: the GC this may trigger runs Cleaner actions
-            // that take it, possibly for this very region's views.
-            PlaceholderBudget.reserve(mapping.length);
-            synchronized (mapping) {
-                if (mapping.views == 0) {
-                    unmapQuietly(mapping.base, mapping.length);
-                    PlaceholderBudget.release(mapping.length);
-                    return;
-                }
-                try {
-                    Native.placeholder0(mapping.base, mapping.length, mapping.writable);
-                    mapping.placeholder = true;
-                } catch (IOException e) {
-                    // MAP_FIXED over our own range fails only without memory for the page
-                    // tables; the file stays mapped until the views are garbage rather than
-                    // leaving views over an unmapped hole.
-                    mapping.placeholder = true;
-                }
-            }
+            closed = true;
+            mapping.close(this::failViewsFast);
         } finally {
             closeLock.unlock();
         }
@@ -662,47 +483,16 @@ public final class MappedRegion implements AutoCloseable {
         }
     }
 
-    private interface PageCall {
-        void run(long address, long length) throws IOException;
-    }
-
     /** Runs a kernel call on the pages that hold [offset, offset+length) of an open region. */
-    private void onPages(long offset, long length, PageCall call) throws IOException {
+    private void onPages(long offset, long length, Mapping.PageCall call) throws IOException {
         if (nio != null) {
             NativeLibrary.ensureAvailable();  // madvise, mlock: NIO has neither
         }
+        ensureOpen();
         if (mapping == null || length == 0) {
-            ensureOpen();
             return;
         }
-        long from = offsetInPage + offset;
-        long pageStart = from - from % pageSize();
-        synchronized (mapping) {
-            ensureOpen();
-            call.run(mapping.base + pageStart, from + length - pageStart);
-        }
-    }
-
-    /**
-     * Inside the mapping's monitor: the file still holds every byte of the range. Once the
-     * channel is closed the size cannot be asked; the kernel-side access that follows still
-     * reports a missing page as EFAULT instead of raising SIGBUS.
-     */
-    private void checkFileCovers(long offset, long length) throws IOException {
-        Endpoint file = mapping.file;
-        long fileSize;
-        synchronized (file.lock) {
-            if (!file.isOpen()) {
-                return;
-            }
-            fileSize = Native.fileSize0(file.fd);
-        }
-        long regionStart = filePosition;
-        if (fileSize < regionStart + offset + length) {
-            throw new IOException("the mapped file shrank to " + fileSize + " bytes; the range ["
-                    + (regionStart + offset) + ", " + (regionStart + offset + length)
-                    + ") of the file is gone, and touching its pages would raise SIGBUS");
-        }
+        mapping.onPages(offsetInPage + offset, length, call);
     }
 
     private void checkRange(long offset, long length) {

@@ -1,12 +1,11 @@
 package dev.zerocopy;
 
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 
 /**
- * The one transfer loop behind splice, transferTo and transferFrom: kernel calls that never
- * sleep while holding a close lock, waits that notice close and interrupt, and NIO's rules
- * for partial results.
+ * The transfer loops behind splice, transferTo, transferFrom and sendfile, and only those:
+ * each kernel call goes through {@link Endpoint#locked} (the close-lock rule), each wait
+ * through {@link Endpoint#await}, and a failure through {@link Endpoint#partial}.
  *
  * <p>Results: bytes delivered to the output, or -1 when the input was at end of stream
  * before anything moved. In blocking mode a call returns when {@code count} bytes moved or
@@ -36,7 +35,7 @@ final class Pump {
                 long want = count - done;
                 // sendfile into a blocking socket or pipe sleeps until everything is sent, so a
                 // target switched to blocking mode since the caller chose sendfile ends the call.
-                long n = locked(file, out, () -> out.writesMaySleep() ? Native.WOULD_BLOCK
+                long n = Endpoint.locked(file, out, () -> out.writesMaySleep() ? Native.WOULD_BLOCK
                         : Native.sendfile0(out.fd, file.fd, offset, want));
                 if (n > 0) {
                     done += n;
@@ -50,7 +49,7 @@ final class Pump {
             }
             return done;
         } catch (IOException e) {
-            return partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -78,7 +77,7 @@ final class Pump {
             }
             return done;
         } catch (IOException e) {
-            return partial(done, e);
+            return Endpoint.partial(done, e);
         }
     }
 
@@ -122,7 +121,7 @@ final class Pump {
             }
             return ended && done == 0 ? -1 : done;
         } catch (IOException e) {
-            return partial(done, e);
+            return Endpoint.partial(done, e);
         } finally {
             if (empty) {
                 pipe.release();
@@ -140,84 +139,11 @@ final class Pump {
      */
     static long spliceOnce(Endpoint in, long inPos, Endpoint out, long outPos, long count, int flags)
             throws IOException {
-        return locked(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags
+        return Endpoint.locked(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags
                 | (in.canSleep() ? Native.IN_MAY_SLEEP : 0) | (out.canSleep() ? Native.OUT_MAY_SLEEP : 0)));
-    }
-
-    interface KernelCall {
-        long run() throws IOException;
-    }
-
-    private static final Object TIE = new Object();
-
-    /**
-     * Runs one non-blocking kernel call inside both close locks, after checking that both
-     * channels are still open, with the blocking modes of selectable channels fixed (their
-     * {@link Endpoint#modeLock}s are taken first), so the call may ask
-     * {@link Endpoint#canSleep} and trust the answer.
-     */
-    static long locked(Endpoint a, Endpoint b, KernelCall call) throws IOException {
-        Object modeA = a.modeLock();
-        Object modeB = b.modeLock();
-        if (modeA == null && modeB == null) {
-            return inOrder(a.lock, b.lock, () -> checkedCall(a, b, call));
-        }
-        return inOrder(modeA, modeB, () -> inOrder(a.lock, b.lock, () -> checkedCall(a, b, call)));
-    }
-
-    /**
-     * Runs {@code call} holding {@code x} and {@code y} (either may be null or both the
-     * same), taken in identity-hash order with a global lock breaking ties, so transfers in
-     * opposite directions cannot deadlock.
-     */
-    private static long inOrder(Object x, Object y, KernelCall call) throws IOException {
-        if (x == null || y == null || x == y) {
-            Object only = x != null ? x : y;
-            if (only == null) {
-                return call.run();
-            }
-            synchronized (only) {
-                return call.run();
-            }
-        }
-        int hx = System.identityHashCode(x);
-        int hy = System.identityHashCode(y);
-        if (hx == hy) {
-            synchronized (TIE) {
-                synchronized (x) {
-                    synchronized (y) {
-                        return call.run();
-                    }
-                }
-            }
-        }
-        Object first = hx < hy ? x : y;
-        Object second = hx < hy ? y : x;
-        synchronized (first) {
-            synchronized (second) {
-                return call.run();
-            }
-        }
-    }
-
-    private static long checkedCall(Endpoint a, Endpoint b, KernelCall call) throws IOException {
-        a.ensureOpen();
-        b.ensureOpen();
-        return call.run();
     }
 
     private static long advance(long position, long n) {
         return position < 0 ? position : position + n;
-    }
-
-    /**
-     * NIO's rule after a failure: an interrupt always throws; a close or an I/O error after
-     * some bytes moved returns the count moved.
-     */
-    static long partial(long done, IOException e) throws IOException {
-        if (done == 0 || e instanceof ClosedByInterruptException) {
-            throw e;
-        }
-        return done;
     }
 }

@@ -4,10 +4,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.locks.ReentrantLock;
@@ -126,14 +124,8 @@ public final class Relay implements Closeable {
                     return transferLocked(max);
                 } catch (ClosedChannelException e) {
                     // Both were open when this call began: a channel call that found one closed
-                    // (the copy fallback reads and writes through the channels) lost a race with
-                    // another thread's close, which NIO reports as an asynchronous close.
-                    if (e.getClass() != ClosedChannelException.class) {
-                        throw e;
-                    }
-                    AsynchronousCloseException closedMeanwhile = new AsynchronousCloseException();
-                    closedMeanwhile.initCause(e);
-                    throw closedMeanwhile;
+                    // (the copy fallback reads and writes through the channels) lost a race.
+                    throw Endpoint.closedMeanwhile(e, from, to);
                 }
             } finally {
                 synchronized (stateLock) {
@@ -158,7 +150,7 @@ public final class Relay implements Closeable {
         if (max == 0) {
             return 0;
         }
-        boolean blocking = isBlocking(from) && isBlocking(to);
+        boolean blocking = Endpoint.isBlocking(from) && Endpoint.isBlocking(to);
         if (blocking && pending() == 0 && in != null && !eof) {
             // Wait holding no pipe, so idle relays don't pin pool pipes.
             await(in, Native.READABLE);
@@ -203,7 +195,7 @@ public final class Relay implements Closeable {
             }
             return written;
         } catch (IOException e) {
-            return Pump.partial(written, e);
+            return Endpoint.partial(written, e);
         }
     }
 
@@ -261,7 +253,7 @@ public final class Relay implements Closeable {
             }
             return written;
         } catch (IOException e) {
-            return Pump.partial(written, e);
+            return Endpoint.partial(written, e);
         }
     }
 
@@ -347,10 +339,6 @@ public final class Relay implements Closeable {
             pipe = null;
         }
         buffer = null;
-    }
-
-    private static boolean isBlocking(Channel channel) {
-        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }
 
     // ---- the shared pipe pool ----

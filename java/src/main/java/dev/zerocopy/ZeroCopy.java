@@ -8,7 +8,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SelectableChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
 
@@ -252,7 +251,7 @@ public final class ZeroCopy {
         if (count == 0) {
             return 0;
         }
-        boolean blocking = (bits & SpliceFlag.NONBLOCK.bit) == 0 && isBlocking(in) && isBlocking(out);
+        boolean blocking = (bits & SpliceFlag.NONBLOCK.bit) == 0 && src.isBlocking() && dst.isBlocking();
         return Pump.splice(src, inPosition, dst, outPosition, count, bits & ~SpliceFlag.NONBLOCK.bit, blocking);
     }
 
@@ -404,9 +403,5 @@ public final class ZeroCopy {
             return NioFallback.map(channel, mode, position, size, options);
         }
         return MappedRegion.map(channel, mode, position, size, options);
-    }
-
-    private static boolean isBlocking(Channel channel) {
-        return !(channel instanceof SelectableChannel) || ((SelectableChannel) channel).isBlocking();
     }
 }
