@@ -472,6 +472,14 @@ public final class MappedRegion implements AutoCloseable {
     }
 
     private void failViewsFast() {
+        failFast(views);
+    }
+
+    /**
+     * Sets every handed-out buffer's limit to 0, so most later uses throw instead of reading
+     * zeros; the native and the NIO-fallback regions both close this way.
+     */
+    static void failFast(List<WeakReference<ByteBuffer>> views) {
         synchronized (views) {
             for (WeakReference<ByteBuffer> ref : views) {
                 ByteBuffer view = ref.get();

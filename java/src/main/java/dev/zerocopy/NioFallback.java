@@ -197,15 +197,7 @@ final class NioFallback {
         void close() {
             closed = true;
             whole = null;
-            synchronized (views) {
-                for (WeakReference<ByteBuffer> ref : views) {
-                    ByteBuffer view = ref.get();
-                    if (view != null) {
-                        view.limit(0);
-                    }
-                }
-                views.clear();
-            }
+            MappedRegion.failFast(views);
         }
 
         private void ensureOpen() {
