@@ -157,7 +157,7 @@ public final class FileServer {
         if (mode.equals("sendfile") && !ZeroCopy.isAvailable()) {
             Args.fail("--mode sendfile: zerocopy is unavailable: " + ZeroCopy.unavailabilityCause());
         }
-        warmUp(listener, pool, server.root);
+        warmUp(pool, server.root);
         Thread watchdog = new Thread(server::watch, "FileServer-deadlines");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -174,16 +174,15 @@ public final class FileServer {
      * NoClassDefFoundError, and the server leaks each connection until it is dead. Likewise the
      * virtual-thread poller (JDK 21+, sun.nio.ch.Poller) opens its epoll descriptors on first use
      * and, measured on JDK 25 under EMFILE, then throws NoClassDefFoundError for every later
-     * connection. So: open and close a file channel, and carry one byte each way over a loopback
-     * connection whose reader on a pool thread waits for it.
+     * connection whose reader on a pool thread waits for it. On a listener of its own: a client
+     * that connects to the real port meanwhile (a health check, a load generator waiting for the
+     * port) must not be accepted in the warm-up's place, which left the server waiting forever.
      */
-    static void warmUp(ServerSocketChannel listener, ExecutorService pool, Path root) throws Exception {
+    static void warmUp(ExecutorService pool, Path root) throws Exception {
         FileChannel.open(root).close();
-        InetSocketAddress local = (InetSocketAddress) listener.getLocalAddress();
-        InetSocketAddress self = new InetSocketAddress(
-                local.getAddress().isAnyLocalAddress() ? java.net.InetAddress.getLoopbackAddress() : local.getAddress(),
-                local.getPort());
-        try (SocketChannel client = SocketChannel.open(self)) {
+        try (ServerSocketChannel listener = ServerSocketChannel.open()
+                        .bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+                SocketChannel client = SocketChannel.open(listener.getLocalAddress())) {
             SocketChannel accepted = listener.accept();
             java.util.concurrent.atomic.AtomicReference<Thread> reader = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.concurrent.Future<?> echo = pool.submit(() -> {
