@@ -84,6 +84,7 @@ fn constants() -> Vec<(String, i64)> {
         ("CAN_WRITE", sys::fd::CAN_WRITE.into()),
         ("NONBLOCKING", sys::fd::NONBLOCKING.into()),
         ("APPENDING", sys::fd::APPENDING.into()),
+        ("WRITES_NEVER_SLEEP", sys::fd::WRITES_NEVER_SLEEP.into()),
         ("IN_MAY_SLEEP", splice::IN_MAY_SLEEP.into()),
         ("OUT_MAY_SLEEP", splice::OUT_MAY_SLEEP.into()),
         (

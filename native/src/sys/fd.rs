@@ -3,7 +3,7 @@
 use std::os::fd::BorrowedFd;
 
 use nix::fcntl::{FcntlArg, OFlag, fcntl};
-use nix::sys::stat::{SFlag, fstat};
+use nix::sys::stat::{SFlag, fstat, major};
 
 use super::{one, retry};
 use crate::error::Result;
@@ -19,24 +19,40 @@ pub enum Kind {
 }
 
 pub fn kind(fd: BorrowedFd<'_>) -> Result<Kind> {
+    Ok(stat_kind(fd)?.0)
+}
+
+/// The [`Kind`], and whether a write to it can never sleep: a memory device (character
+/// major 1: /dev/null, /dev/zero, /dev/full, /dev/urandom) takes or drops what it is given
+/// at once, so sendfile into one needs no non-blocking dance.
+fn stat_kind(fd: BorrowedFd<'_>) -> Result<(Kind, bool)> {
     let stat = retry("fstat", one(fd), || fstat(fd))?;
     let format = SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits());
     Ok(match format {
-        SFlag::S_IFREG | SFlag::S_IFBLK => Kind::File,
-        SFlag::S_IFIFO => Kind::Pipe,
-        SFlag::S_IFSOCK => Kind::Socket,
-        _ => Kind::Other,
+        SFlag::S_IFREG | SFlag::S_IFBLK => (Kind::File, false),
+        SFlag::S_IFIFO => (Kind::Pipe, false),
+        SFlag::S_IFSOCK => (Kind::Socket, false),
+        SFlag::S_IFCHR => (Kind::Other, major(stat.st_rdev) == MEMORY_DEVICES_MAJOR),
+        _ => (Kind::Other, false),
     })
 }
+
+/// Linux's character major number of /dev/null, /dev/zero and the other memory devices.
+const MEMORY_DEVICES_MAJOR: u64 = 1;
 
 /// What the Java side needs to know about a descriptor, in one crossing (O_NONBLOCK is
 /// read from the descriptor: JDK 21+ sets it on "blocking" channels used by virtual
 /// threads, so a Java channel's mode does not tell): its [`Kind`] in
-/// the low four bits, then [`CAN_READ`], [`CAN_WRITE`] and [`NONBLOCKING`].
+/// the low four bits, then [`CAN_READ`], [`CAN_WRITE`], [`NONBLOCKING`], [`APPENDING`] and
+/// [`WRITES_NEVER_SLEEP`].
 pub fn describe(fd: BorrowedFd<'_>) -> Result<i32> {
     let flags =
         OFlag::from_bits_truncate(retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_GETFL))?);
-    let mut bits = kind(fd)? as i32;
+    let (kind, writes_never_sleep) = stat_kind(fd)?;
+    let mut bits = kind as i32;
+    if writes_never_sleep {
+        bits |= WRITES_NEVER_SLEEP;
+    }
     let access = flags & OFlag::O_ACCMODE;
     if access == OFlag::O_RDONLY || access == OFlag::O_RDWR {
         bits |= CAN_READ;
@@ -48,6 +64,27 @@ pub fn describe(fd: BorrowedFd<'_>) -> Result<i32> {
         bits |= NONBLOCKING;
     }
     if flags.contains(OFlag::O_APPEND) {
+        bits |= APPENDING;
+    }
+    Ok(bits)
+}
+
+/// [`describe`] for a descriptor whose access mode and O_APPEND its owner already knows (a
+/// JDK FileChannel: NIO's own checks use those fields): one fstat, plus the F_GETFL that
+/// [`describe`] makes for anything but a regular file, whose O_NONBLOCK then matters.
+pub fn describe_opened(fd: BorrowedFd<'_>, read: bool, write: bool, append: bool) -> Result<i32> {
+    let (kind, _) = stat_kind(fd)?;
+    if kind != Kind::File {
+        return describe(fd);
+    }
+    let mut bits = kind as i32;
+    if read {
+        bits |= CAN_READ;
+    }
+    if write {
+        bits |= CAN_WRITE;
+    }
+    if append {
         bits |= APPENDING;
     }
     Ok(bits)
@@ -93,6 +130,17 @@ pub fn nonblocking_during<T>(
     outcome
 }
 
+/// Sets O_NONBLOCK on `fd` if it lacks it, for good (see `forceNonBlocking0`: only for a
+/// descriptor whose owner handles EAGAIN in its blocking calls).
+pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {
+    let flags =
+        OFlag::from_bits_truncate(retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_GETFL))?);
+    if flags.contains(OFlag::O_NONBLOCK) {
+        return Ok(());
+    }
+    set_flags(fd, flags | OFlag::O_NONBLOCK)
+}
+
 fn set_flags(fd: BorrowedFd<'_>, flags: OFlag) -> Result<()> {
     retry("fcntl", one(fd), || fcntl(fd, FcntlArg::F_SETFL(flags))).map(drop)
 }
@@ -103,6 +151,7 @@ pub const CAN_READ: i32 = 0x10;
 pub const CAN_WRITE: i32 = 0x20;
 pub const NONBLOCKING: i32 = 0x40;
 pub const APPENDING: i32 = 0x80;
+pub const WRITES_NEVER_SLEEP: i32 = 0x100;
 
 #[cfg(test)]
 mod tests {
@@ -121,6 +170,13 @@ mod tests {
         assert_eq!(kind(a.as_fd()).unwrap(), Kind::Socket);
         let null = std::fs::File::open("/dev/null").unwrap();
         assert_eq!(kind(null.as_fd()).unwrap(), Kind::Other);
+        assert_ne!(describe(null.as_fd()).unwrap() & WRITES_NEVER_SLEEP, 0);
+        let tty = std::fs::File::open("/dev/tty").or_else(|_| std::fs::File::open("/dev/ptmx"));
+        if let Ok(tty) = tty {
+            // A terminal is a character device whose writes can sleep (flow control).
+            assert_eq!(describe(tty.as_fd()).unwrap() & WRITES_NEVER_SLEEP, 0);
+        }
+        assert_eq!(describe(a.as_fd()).unwrap() & WRITES_NEVER_SLEEP, 0);
     }
 
     #[test]
@@ -145,6 +201,36 @@ mod tests {
             describe(a.as_fd()).unwrap() & NONBLOCKING,
             0,
             "a non-blocking socket stays so"
+        );
+    }
+
+    #[test]
+    fn describe_opened_takes_access_from_the_owner_for_files_only() {
+        let file = testutil::temp_file_with(b"x");
+        assert_eq!(
+            describe_opened(file.as_fd(), true, false, true).unwrap(),
+            Kind::File as i32 | CAN_READ | APPENDING
+        );
+        let (r, _w) = testutil::pipe();
+        // Not a regular file: what the descriptor says, as describe.
+        assert_eq!(
+            describe_opened(r.as_fd(), true, true, true).unwrap(),
+            describe(r.as_fd()).unwrap()
+        );
+    }
+
+    #[test]
+    fn set_nonblocking_leaves_the_flag_set_and_keeps_the_others() {
+        let (a, _b) = testutil::tcp_pair();
+        let before = describe(a.as_fd()).unwrap();
+        assert_eq!(before & NONBLOCKING, 0);
+        set_nonblocking(a.as_fd()).unwrap();
+        assert_eq!(describe(a.as_fd()).unwrap(), before | NONBLOCKING);
+        set_nonblocking(a.as_fd()).unwrap();
+        assert_eq!(
+            describe(a.as_fd()).unwrap(),
+            before | NONBLOCKING,
+            "idempotent"
         );
     }
 

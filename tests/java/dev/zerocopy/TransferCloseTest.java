@@ -350,7 +350,7 @@ class TransferCloseTest {
         for (SocketChannel channel : pair) {
             Endpoint endpoint = Endpoint.resolve(channel);
             assertTrue(channel.isBlocking());
-            assertTrue((endpoint.flags & Native.NONBLOCKING) != 0, "the descriptor is O_NONBLOCK now");
+            assertTrue((Native.describe0(endpoint.fd) & Native.NONBLOCKING) != 0, "the descriptor is O_NONBLOCK now");
         }
         Path source = TestSupport.randomFile(tmp, 64 << 20, 2);
         try (FileChannel file = FileChannel.open(source)) {

@@ -62,19 +62,29 @@ final class Endpoint {
     final int kind;
     /** {@code Native.CAN_READ}, {@code CAN_WRITE}, ... as the descriptor had them when resolved. */
     final int flags;
+    /** The JDK's own SocketChannel (not a wrapped descriptor): see {@link #sleepBit}. */
+    private final boolean jdkSocket;
+    /** The thread's cache entry this endpoint came from, to remember {@link #forced}; or null. */
+    private final Resolved resolved;
+    /** The JDK keeps this socket's descriptor non-blocking for good (JDK 21+); never unset. */
+    private boolean forced;
 
-    private Endpoint(Object handle, Channel channel, int fd, Object lock, int description) {
+    private Endpoint(Object handle, Channel channel, int fd, Object lock, int description, boolean jdkSocket,
+            Resolved resolved) {
         this.handle = handle;
         this.channel = channel;
         this.fd = fd;
         this.lock = lock;
         this.kind = description & Native.KIND_MASK;
         this.flags = description & ~Native.KIND_MASK;
+        this.jdkSocket = jdkSocket;
+        this.resolved = resolved;
+        this.forced = resolved != null && resolved.forced;
     }
 
     /** A pipe end the library owns: nobody else closes it, so {@code owner} is its lock. */
     static Endpoint owned(int fd, Object owner) {
-        return new Endpoint(null, null, fd, owner, Native.KIND_PIPE | Native.NONBLOCKING);
+        return new Endpoint(null, null, fd, owner, Native.KIND_PIPE | Native.NONBLOCKING, false, null);
     }
 
     /** What resolving a channel found; cached per thread, keyed weakly by the channel. */
@@ -83,12 +93,16 @@ final class Endpoint {
         final int fd;
         final Object lock;
         final int description;
+        final boolean jdkSocket;
+        /** See {@link Endpoint#forced}. */
+        boolean forced;
 
-        Resolved(Object channel, int fd, Object lock, int description) {
+        Resolved(Object channel, int fd, Object lock, int description, boolean jdkSocket) {
             this.channel = new WeakReference<>(channel);
             this.fd = fd;
             this.lock = lock;
             this.description = description;
+            this.jdkSocket = jdkSocket;
         }
     }
 
@@ -96,7 +110,7 @@ final class Endpoint {
      * The channels each thread resolved last, direct-mapped by identity hash. An open
      * channel's descriptor number, close lock, kind and access mode never change, and
      * resolving costs three JNI calls and two system calls, which would dominate small
-     * transfers. Only the O_NONBLOCK bit can change (configureBlocking), so {@link #canSleep}
+     * transfers. Only the O_NONBLOCK bit can change (configureBlocking), so {@link #sleepBit}
      * asks the channel instead of trusting the cached bit.
      */
     private static final int CACHE_SLOTS = 8;
@@ -124,8 +138,9 @@ final class Endpoint {
         int slot = (System.identityHashCode(handle) & 0x7fffffff) % CACHE_SLOTS;
         Resolved cached = recent[slot];
         if (channel != null && cached != null && cached.channel.get() == handle && channel.isOpen()) {
-            return new Endpoint(handle, channel, cached.fd, cached.lock, cached.description);
+            return new Endpoint(handle, channel, cached.fd, cached.lock, cached.description, cached.jdkSocket, cached);
         }
+        boolean jdkSocket = holder == Native.HOLDER_SOCKET_CHANNEL && wrapper == null;
         Object lock = channel != null && wrapper == null ? Native.closeLock0(channel) : handle;
         synchronized (lock) {
             if (channel != null ? !channel.isOpen() : !((FileDescriptor) handle).valid()) {
@@ -135,12 +150,39 @@ final class Endpoint {
             if (fd < 0) {
                 throw new ClosedChannelException();
             }
-            int description = Native.describe0(fd);
+            int description = describe(holder, wrapper == null ? handle : null, fd);
+            Resolved resolved = null;
             if (channel != null && wrapper == null) { // a raw descriptor's number may be reused: never cached
-                recent[slot] = new Resolved(channel, fd, lock, description);
+                resolved = new Resolved(channel, fd, lock, description, jdkSocket);
+                recent[slot] = resolved;
             }
-            return new Endpoint(handle, channel, fd, lock, description);
+            return new Endpoint(handle, channel, fd, lock, description, jdkSocket, resolved);
         }
+    }
+
+    /**
+     * Kind and access of a descriptor: a JDK socket channel or pipe end is what its class
+     * says (their mode is the channel's, asked when it matters), with no system call; a
+     * FileChannel takes its access from its own fields, as NIO's checks do; a raw
+     * descriptor (or a wrapped one, {@code channel} null) is asked with fstat and fcntl.
+     */
+    private static int describe(int holder, Object channel, int fd) throws IOException {
+        if (channel == null) {
+            return Native.describe0(fd);
+        }
+        if (holder == Native.HOLDER_SOCKET_CHANNEL) {
+            return Native.KIND_SOCKET | Native.CAN_READ | Native.CAN_WRITE;
+        }
+        if (holder == Native.HOLDER_PIPE_SOURCE) {
+            return Native.KIND_PIPE | Native.CAN_READ;
+        }
+        if (holder == Native.HOLDER_PIPE_SINK) {
+            return Native.KIND_PIPE | Native.CAN_WRITE;
+        }
+        if (holder == Native.HOLDER_FILE_CHANNEL) {
+            return Native.describeFileChannel0(channel, fd);
+        }
+        return Native.describe0(fd);
     }
 
     /** Like {@link #resolve} but a channel without a descriptor is an IllegalArgumentException. */
@@ -183,27 +225,61 @@ final class Endpoint {
 
     /**
      * True when a call with no non-blocking flag of its own (sendfile, write) could sleep on
-     * this descriptor: anything but a regular file, unless its descriptor has O_NONBLOCK. A
-     * selectable channel in non-blocking mode always has it; in blocking mode it may too (JDK
-     * 21+, for virtual threads), but counting it as one that sleeps only costs a detour.
+     * this descriptor: anything but a regular file or a memory device (/dev/null), unless its
+     * descriptor has O_NONBLOCK. A selectable channel in non-blocking mode always has it; in
+     * blocking mode it may too (JDK 21+, for virtual threads, and see {@link #sleepBit}), but
+     * counting it as one that sleeps only costs a detour.
      */
     boolean writesMaySleep() {
-        if (kind == Native.KIND_FILE) {
-            return false;
-        }
+        return kind != Native.KIND_FILE && (flags & Native.WRITES_NEVER_SLEEP) == 0 && !forced && blockingDescriptor();
+    }
+
+    /** The descriptor may lack O_NONBLOCK: a blocking-mode channel, or a raw one without it. */
+    private boolean blockingDescriptor() {
         if (channel instanceof SelectableChannel) {
             return isBlocking();
         }
         return (flags & Native.NONBLOCKING) == 0;
     }
 
+    /** Set once an older JDK (no {@code forcedNonBlocking}) answered; then nobody asks again. */
+    private static volatile boolean noForcing;
+
     /**
-     * The same for splice, which SPLICE_F_NONBLOCK keeps awake on a pipe but not on a socket
-     * or device: such a descriptor is made non-blocking for the call
-     * ({@link Pump#spliceOnce}), since a sleeping call would hold the close lock.
+     * Inside {@link #locked}: {@code bit} ({@code Native.IN_MAY_SLEEP} or {@code OUT_MAY_SLEEP})
+     * when a splice or sendfile could sleep on this descriptor (a socket or device in
+     * blocking mode: SPLICE_F_NONBLOCK covers only pipes), so the call must make it
+     * non-blocking for its length; 0 when it cannot sleep: a file, a pipe (the callers pass
+     * SPLICE_F_NONBLOCK or use splice for pipes), a memory device written to, a descriptor
+     * with O_NONBLOCK.
+     *
+     * <p>A sleeping call would hold the close lock. Making the descriptor non-blocking and
+     * back costs three fcntl calls per kernel call, more than a small sendfile itself. On
+     * JDK 21+ a SocketChannel in blocking mode that a virtual thread uses has its descriptor
+     * made non-blocking for good by the JDK itself ({@code forcedNonBlocking}; its blocking
+     * calls then poll on EAGAIN): such a socket needs nothing, and on a virtual thread the
+     * library puts it in that state first, as the JDK's own read or write would. From a
+     * platform thread it is never left so: the JDK's blocking write on such a descriptor
+     * may return a short count, which code written for platform threads may not expect.
      */
-    boolean canSleep() {
-        return kind != Native.KIND_PIPE && writesMaySleep();
+    int sleepBit(int bit, boolean writing) {
+        if (kind == Native.KIND_FILE || kind == Native.KIND_PIPE || !blockingDescriptor() || forced
+                || (writing && (flags & Native.WRITES_NEVER_SLEEP) != 0)) {
+            return 0;
+        }
+        if (jdkSocket && !noForcing) {
+            int state = Native.forcedNonBlocking0(channel, fd, Poller.onVirtualThread());
+            if (state < 0) {
+                noForcing = true;
+            } else if (state > 0) {
+                forced = true;
+                if (resolved != null) {
+                    resolved.forced = true;
+                }
+                return 0;
+            }
+        }
+        return bit;
     }
 
     /**
@@ -215,7 +291,8 @@ final class Endpoint {
      * operation in progress.
      */
     Object modeLock() {
-        return channel instanceof SelectableChannel ? ((SelectableChannel) channel).blockingLock() : null;
+        // A forced socket's descriptor stays non-blocking in either mode.
+        return channel instanceof SelectableChannel && !forced ? ((SelectableChannel) channel).blockingLock() : null;
     }
 
 
@@ -231,12 +308,25 @@ final class Endpoint {
     /**
      * Runs one non-blocking kernel call inside both close locks, after checking that both
      * channels are still open, with the blocking modes of selectable channels fixed (their
-     * {@link #modeLock}s are taken first), so the call may ask {@link #canSleep} and trust
+     * {@link #modeLock}s are taken first), so the call may ask {@link #sleepBit} and trust
      * the answer. {@code a} and {@code b} may be the same endpoint.
      */
     static long locked(Endpoint a, Endpoint b, KernelCall call) throws IOException {
-        Object modeA = a.modeLock();
-        Object modeB = b.modeLock();
+        return locked(a.modeLock(), b.modeLock(), a, b, call);
+    }
+
+    /**
+     * {@link #locked} for splice and tee, which pass SPLICE_F_NONBLOCK: that keeps a pipe
+     * awake in either mode, so a pipe's mode lock is not taken (two fewer monitors for a
+     * small splice into or out of a pipe).
+     */
+    static long lockedSplice(Endpoint a, Endpoint b, KernelCall call) throws IOException {
+        return locked(a.kind == Native.KIND_PIPE ? null : a.modeLock(),
+                b.kind == Native.KIND_PIPE ? null : b.modeLock(), a, b, call);
+    }
+
+    private static long locked(Object modeA, Object modeB, Endpoint a, Endpoint b, KernelCall call)
+            throws IOException {
         if (modeA == null && modeB == null) {
             return inOrder(a.lock, b.lock, () -> openCall(a, b, call));
         }

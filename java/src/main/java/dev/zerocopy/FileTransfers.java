@@ -18,9 +18,9 @@ import java.util.Objects;
  *
  * <p>Paths, fastest first, each falling back to the next when the kernel refuses it for this
  * call (EINVAL, EXDEV, ENOSYS, EOPNOTSUPP; never remembered JVM-wide, unlike JDK 17):
- * transferTo file -> file: copy_file_range, sendfile, splice, copy loop; file -> non-blocking
- * socket: sendfile, splice; file -> blocking socket or pipe: splice (a blocking sendfile could
- * sleep holding the close lock). transferFrom file -> file: copy_file_range, splice, copy
+ * transferTo file -> file: copy_file_range, sendfile, splice, copy loop; file -> socket or
+ * device: sendfile (the target non-blocking for the call, {@link Endpoint#sleepBit}), splice;
+ * file -> pipe: splice. transferFrom file -> file: copy_file_range, splice, copy
  * loop; socket or pipe -> file: splice; anything else: a loop that never reads more than
  * {@code count} from the source. Where the library's pipe cannot be created (EMFILE, ENFILE)
  * the call copies through a buffer, as NIO would have without needing a descriptor.
@@ -89,7 +89,7 @@ final class FileTransfers {
         if (out.kind == Native.KIND_FILE && tried(p, () -> copyRange(in, position, out, -1, p, blocking))) {
             return p.done;
         }
-        if ((out.kind == Native.KIND_FILE || (out.kind == Native.KIND_SOCKET && !out.writesMaySleep()))
+        if (out.kind != Native.KIND_PIPE
                 && tried(p, () -> p.done += Pump.sendfile(in, position + p.done, out, p.left(), blocking))) {
             return p.done;
         }
@@ -288,10 +288,8 @@ final class FileTransfers {
             return -1; // at or past end of file (the kernel may say EOVERFLOW)
         }
         boolean blocking = Endpoint.isBlocking(target);
-        if (out.writesMaySleep()) {
-            // sendfile into a blocking socket or pipe would hold the close lock while it
-            // sleeps; splice (through the library's pipe for a socket) moves the same bytes
-            // and stays awake.
+        if (out.kind == Native.KIND_PIPE) {
+            // splice moves the same bytes into a pipe with SPLICE_F_NONBLOCK, whatever its mode.
             return Pump.splice(in, position, out, -1, count, 0, blocking);
         }
         long sent = Pump.sendfile(in, position, out, count, blocking);

@@ -63,8 +63,21 @@ final class Native {
     static final int CAN_WRITE = constant("CAN_WRITE");
     static final int NONBLOCKING = constant("NONBLOCKING");
     static final int APPENDING = constant("APPENDING");
+    /** A memory device (/dev/null, /dev/zero, ...): a write never sleeps. */
+    static final int WRITES_NEVER_SLEEP = constant("WRITES_NEVER_SLEEP");
 
     static native int describe0(int fd);
+
+    /** describe0 with access and O_APPEND from the FileChannel's own fields: one fstat. */
+    static native int describeFileChannel0(Object fileChannel, int fd);
+
+    /**
+     * JDK 21+: 1 when a blocking SocketChannel's descriptor is non-blocking for good (its
+     * {@code forcedNonBlocking}), 0 if not, -1 on an older JDK; {@code force} (on a virtual
+     * thread) first makes it so, as the JDK's own first use from a virtual thread does.
+     * Call inside the close lock with the channel found open.
+     */
+    static native int forcedNonBlocking0(Object socketChannel, int fd, boolean force);
 
     /** Closes a descriptor the library owns (from {@link #pipe0}). */
     static native void close0(int fd);
@@ -93,7 +106,8 @@ final class Native {
 
     // ---- sendfile (jni/sendfile.rs) -------------------------------------------------------
 
-    static native long sendfile0(int out, int in, long position, long count);
+    /** {@code flags}: 0 or {@link #OUT_MAY_SLEEP}. */
+    static native long sendfile0(int out, int in, long position, long count, int flags);
 
     // ---- copy_file_range (jni/copy_range.rs) ----------------------------------------------
 

@@ -27,7 +27,7 @@ final class PipeOps {
         int callFlags = bits | SpliceFlag.NONBLOCK.bit;
         for (;;) {
             Endpoint.checkInterrupt(src, dst);
-            long n = Endpoint.locked(src, dst, () -> Native.tee0(src.fd, dst.fd, count, callFlags));
+            long n = Endpoint.lockedSplice(src, dst, () -> Native.tee0(src.fd, dst.fd, count, callFlags));
             if (n > 0) {
                 return n;
             }
@@ -95,7 +95,7 @@ final class PipeOps {
                     }
                 }
                 int count = quads;
-                long n = Endpoint.locked(dst, dst, () -> Native.vmsplice0(dst.fd, iov, count, SpliceFlag.NONBLOCK.bit));
+                long n = Endpoint.lockedSplice(dst, dst, () -> Native.vmsplice0(dst.fd, iov, count, SpliceFlag.NONBLOCK.bit));
                 // The addresses are only valid while the buffers are reachable; the bytes
                 // themselves were copied into the library's pages during the call.
                 Reference.reachabilityFence(srcs);

@@ -24,7 +24,11 @@ final class Pump {
         return throughPipe(in, inPos, out, outPos, count, flags, blocking);
     }
 
-    /** sendfile from a file at {@code position} to a descriptor that never sleeps ({@link Endpoint#writesMaySleep}). */
+    /**
+     * sendfile from a file at {@code position} to anything but a pipe (splice serves pipes
+     * without touching their mode); a target that could sleep is made non-blocking for each
+     * call ({@link Endpoint#sleepBit}) and waited for outside the locks.
+     */
     static long sendfile(Endpoint file, long position, Endpoint out, long count, boolean blocking)
             throws IOException {
         Endpoint.checkInterrupt(file, out);
@@ -33,15 +37,13 @@ final class Pump {
             while (done < count) {
                 long offset = position + done;
                 long want = count - done;
-                // sendfile into a blocking socket or pipe sleeps until everything is sent, so a
-                // target switched to blocking mode since the caller chose sendfile ends the call.
-                long n = Endpoint.locked(file, out, () -> out.writesMaySleep() ? Native.WOULD_BLOCK
-                        : Native.sendfile0(out.fd, file.fd, offset, want));
+                long n = Endpoint.locked(file, out, () -> Native.sendfile0(out.fd, file.fd, offset, want,
+                        out.sleepBit(Native.OUT_MAY_SLEEP, true)));
                 if (n > 0) {
                     done += n;
                 } else if (n == 0) {
                     break;
-                } else if (!blocking || out.writesMaySleep()) {
+                } else if (!blocking) {
                     break;
                 } else {
                     out.await(Native.WRITABLE, file, out);
@@ -135,12 +137,13 @@ final class Pump {
      * One splice(2) that cannot sleep, or WOULD_BLOCK. Callers pass SPLICE_F_NONBLOCK for the
      * pipe side; a socket or device in blocking mode sleeps in splice even so (reading with
      * nothing there, or writing more than its buffer has room for, whatever poll said), so
-     * it is made non-blocking for the call, decided inside the locks where its mode is fixed.
+     * it is made non-blocking for the call ({@link Endpoint#sleepBit}), decided inside the
+     * locks where its mode is fixed.
      */
     static long spliceOnce(Endpoint in, long inPos, Endpoint out, long outPos, long count, int flags)
             throws IOException {
-        return Endpoint.locked(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags
-                | (in.canSleep() ? Native.IN_MAY_SLEEP : 0) | (out.canSleep() ? Native.OUT_MAY_SLEEP : 0)));
+        return Endpoint.lockedSplice(in, out, () -> Native.splice0(in.fd, inPos, out.fd, outPos, count, flags
+                | in.sleepBit(Native.IN_MAY_SLEEP, false) | out.sleepBit(Native.OUT_MAY_SLEEP, true)));
     }
 
     private static long advance(long position, long n) {

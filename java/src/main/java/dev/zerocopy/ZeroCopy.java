@@ -136,9 +136,10 @@ public final class ZeroCopy {
      * target}, which needs a descriptor (socket, pipe, file). Source first, as in every call
      * here and in {@link FileChannel#transferTo}. {@code src}'s position does not change.
      * Unlike {@link #transferTo} nothing falls back: a refusal by the kernel is an {@link
-     * ErrnoException}. One exception: a target in blocking mode (a blocking socket or pipe)
-     * is fed by splice (through a library pipe for a socket), since a sendfile sleeping in the
-     * kernel could not be woken by close.
+     * ErrnoException}. One exception: a pipe target is fed by splice, which moves the same
+     * bytes without depending on the pipe's mode. A target in blocking mode is made
+     * non-blocking for each kernel call and waited for between calls, so close and interrupt
+     * end a wait (see the package documentation, "No kernel call sleeps").
      *
      * @param src the file to read, open for reading
      * @param position where in {@code src} to start

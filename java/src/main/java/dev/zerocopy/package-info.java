@@ -57,6 +57,12 @@
  *     {@code FileDescriptor}s, as source or target. A blocking call is ended by another
  *     thread's close (AsynchronousCloseException) or by interrupt (ClosedByInterruptException,
  *     both channels closed), as in NIO; a descriptor number is never used after its close.
+ * <li>No kernel call sleeps: a socket or device in blocking mode is made non-blocking for
+ *     the call and the library waits (parking a virtual thread) between calls. On JDK 21+ a
+ *     {@code SocketChannel} in blocking mode used from a virtual thread is left with a
+ *     non-blocking descriptor, the state the JDK's own first read or write from a virtual
+ *     thread leaves it in; from a platform thread its descriptor's flags are restored after
+ *     each call.
  * <li>Failures are {@link java.io.IOException}s; a bug in the native code is a
  *     {@link java.lang.Error}, never a JVM crash.
  * <li>The package is sealed in the jar: no class from another class-path entry can join it.
