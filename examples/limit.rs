@@ -108,7 +108,7 @@ fn main() -> Result<()> {
         samples.push(map(&settings, technique, MIB)?);
     }
     for &length in &settings.lengths {
-        for technique in ["splice_pipe", "sendfile_null"] {
+        for technique in ["splice_pipe", "splice_pipe_null", "sendfile_null"] {
             samples.push(small(&settings, technique, length)?);
         }
     }
@@ -522,7 +522,18 @@ fn small(settings: &Settings, technique: &'static str, length: usize) -> Result<
                 )?;
                 let mut left = n;
                 while left > 0 {
-                    left -= nix::unistd::read(&read, &mut back[..left])?;
+                    left -= if technique == "splice_pipe_null" {
+                        sys::splice::splice(
+                            read.as_fd(),
+                            None,
+                            dev_null.as_fd(),
+                            None,
+                            left,
+                            SpliceFFlags::empty(),
+                        )?
+                    } else {
+                        nix::unistd::read(&read, &mut back[..left])?
+                    };
                 }
                 Ok(n)
             }

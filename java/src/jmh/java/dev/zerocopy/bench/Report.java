@@ -75,6 +75,7 @@ public final class Report {
             {"SmallTransferBench.nioTransferToPipe", "splice_pipe"},
             {"SmallTransferBench.zcSpliceToPipe", "splice_pipe"},
             {"SmallTransferBench.zcTransferToPipe", "splice_pipe"},
+            {"SmallTransferBench.zcSpliceThroughPipe", "splice_pipe_null"},
             {"SmallTransferBench.nioTransferToNull", "sendfile_null"},
             {"SmallTransferBench.zcTransferToNull", "sendfile_null"},
             {"SmallTransferBench.nioTransferToZero", "splice_zero"},
@@ -95,6 +96,7 @@ public final class Report {
     static {
         TWIN.put("SmallTransferBench.zcSpliceToPipe", "nioTransferToPipe");
         TWIN.put("SmallTransferBench.zcTransferToPipe", "nioTransferToPipe");
+        TWIN.put("SmallTransferBench.zcSpliceThroughPipe", "nioTransferToPipe");
         TWIN.put("SmallTransferBench.zcTransferToNull", "nioTransferToNull");
         TWIN.put("SmallTransferBench.zcSpliceZero", "nioTransferToZero");
         TWIN.put("MapBench.zcMapRead", "nioMapRead");

@@ -31,7 +31,10 @@ import dev.zerocopy.ZeroCopy;
  * from the pipe by this thread with the same NIO read in both twins (a reader thread would
  * turn this into a measure of thread wake-ups). {@code ...Null}: the same transfer to
  * /dev/null, where NIO and zerocopy both make one sendfile call, so the difference is the
- * call's overhead alone. {@code ...Zero}: a transfer of 0 bytes.
+ * call's overhead alone. {@code zcSpliceThroughPipe}: the same bytes spliced into the pipe
+ * and on from it to /dev/null, two library calls and no NIO read, so that against the same two
+ * splices from Rust (examples/limit.rs, {@code splice_pipe_null}) the difference is the
+ * library's own cost per call, twice. {@code ...Zero}: a transfer of 0 bytes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -87,6 +90,16 @@ public class SmallTransferBench {
     @Benchmark
     public long zcTransferToPipe(Length length, Meter meter) throws IOException {
         return readBack(ZeroCopy.transferTo(file, 0, length.length, pipe.sink()), meter);
+    }
+
+    @Benchmark
+    public long zcSpliceThroughPipe(Length length, Meter meter) throws IOException {
+        long n = ZeroCopy.splice(file, 0, pipe.sink(), -1, length.length);
+        for (long left = n; left > 0; ) {
+            left -= ZeroCopy.splice(pipe.source(), devNull, left);
+        }
+        meter.bytes += n;
+        return n;
     }
 
     @Benchmark
