@@ -16,6 +16,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -69,7 +71,37 @@ public final class FileServer {
             Map.entry("pdf", "application/pdf"), Map.entry("zip", "application/zip"),
             Map.entry("gz", "application/gzip"), Map.entry("mp4", "video/mp4"), Map.entry("wasm", "application/wasm"));
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.RFC_1123_DATE_TIME;
+    /** The Date of responses and the Last-Modified of files: mostly the same second again. */
+    private static final HttpDates NOW = new HttpDates();
+    private static final HttpDates LAST_MODIFIED = new HttpDates();
     private static final String ALLOW = "Allow: GET, HEAD\r\n";
+
+    /**
+     * HTTP-dates by the second, the last one kept: formatting one costs about as much as a
+     * system call, and a busy server formats the same second thousands of times.
+     */
+    static final class HttpDates {
+        private static final class Formatted {
+            final long second;
+            final String text;
+
+            Formatted(long second) {
+                this.second = second;
+                this.text = HTTP_DATE.format(Instant.ofEpochSecond(second).atZone(ZoneOffset.UTC));
+            }
+        }
+
+        private volatile Formatted last = new Formatted(0);
+
+        String format(long epochSecond) {
+            Formatted f = last;
+            if (f.second != epochSecond) {
+                f = new Formatted(epochSecond);
+                last = f;
+            }
+            return f.text;
+        }
+    }
 
     /** Limits, from the command line. */
     static final class Limits {
@@ -84,6 +116,7 @@ public final class FileServer {
     }
 
     private final Path root;
+    private final String rootName;
     private final boolean zeroCopy;
     private final Limits limits;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
@@ -100,6 +133,7 @@ public final class FileServer {
 
     FileServer(Path root, boolean zeroCopy, Limits limits) throws IOException {
         this.root = root.toRealPath();
+        this.rootName = this.root.toString();
         this.zeroCopy = zeroCopy;
         this.limits = limits;
     }
@@ -369,15 +403,26 @@ public final class FileServer {
             sendError(socket, 400, "Bad Request", false); // a GET with a body: we do not read bodies
             return false;
         }
-        Path file = resolve(request.target);
-        if (file == null) {
-            sendError(socket, 403, "Forbidden", keepAlive, head);
+        Target target = resolve(request.target);
+        if (target.refusal != 0) {
+            sendError(socket, target.refusal, target.refusal == 404 ? "Not Found" : "Forbidden", keepAlive, head);
             return keepAlive;
         }
-        try (FileChannel channel = FileChannel.open(file)) {
-            long size = channel.size();
-            Instant modified = Files.getLastModifiedTime(file).toInstant();
-            String lastModified = HTTP_DATE.format(modified.atZone(ZoneOffset.UTC));
+        FileChannel channel;
+        try {
+            // NOFOLLOW_LINKS: the real path has no symlink, so one there now was put in since
+            // resolve() looked; refuse it rather than follow it out of the root.
+            channel = FileChannel.open(target.file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
+            sendError(socket, e instanceof NoSuchFileException ? 404 : 403,
+                    e instanceof NoSuchFileException ? "Not Found" : "Forbidden", keepAlive, head);
+            return keepAlive;
+        }
+        try (FileChannel file = channel) {
+            // The size of what is open, not of what resolve() saw: it is what can be sent.
+            long size = file.size();
+            Instant modified = target.attributes.lastModifiedTime().toInstant();
+            String lastModified = LAST_MODIFIED.format(modified.getEpochSecond());
             String etag = "\"" + Long.toHexString(modified.toEpochMilli()) + "-" + Long.toHexString(size) + "\"";
             long start = 0;
             long length = size;
@@ -400,9 +445,9 @@ public final class FileServer {
             }
             conn.expect(2, limits.responseNanos + TimeUnit.SECONDS.toNanos(length / limits.minRate));
             String headers = "HTTP/1.1 " + status + "\r\n"
-                    + "Date: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\r\n"
+                    + "Date: " + NOW.format(System.currentTimeMillis() / 1000) + "\r\n"
                     + "Server: zerocopy-FileServer\r\n"
-                    + "Content-Type: " + contentType(file) + "\r\n"
+                    + "Content-Type: " + contentType(target.file) + "\r\n"
                     + "Content-Length: " + length + "\r\n"
                     + "Accept-Ranges: bytes\r\n"
                     + "Last-Modified: " + lastModified + "\r\n"
@@ -414,16 +459,7 @@ public final class FileServer {
             // but nothing waits on Nagle + delayed ACK.
             writeFully(socket, ByteBuffer.wrap(headers.getBytes(StandardCharsets.ISO_8859_1)));
             if (!head) {
-                sendBody(channel, start, length, socket);
-            }
-        } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
-            sendError(socket, e instanceof NoSuchFileException ? 404 : 403,
-                    e instanceof NoSuchFileException ? "Not Found" : "Forbidden", keepAlive, head);
-        } catch (IOException e) {
-            if (!conn.expired && Files.isDirectory(file)) {
-                sendError(socket, 404, "Not Found", keepAlive, head);
-            } else {
-                throw e;
+                sendBody(file, start, length, socket);
             }
         }
         return keepAlive;
@@ -480,11 +516,32 @@ public final class FileServer {
         }
     }
 
+    /** A request target resolved: a regular file inside the root, or the status that refuses it. */
+    static final class Target {
+        static final Target FORBIDDEN = new Target(null, null, 403);
+        static final Target NOT_FOUND = new Target(null, null, 404);
+
+        /** The real path (no symlink in it), null when refused. */
+        final Path file;
+        final BasicFileAttributes attributes;
+        /** 0, or 403 / 404. */
+        final int refusal;
+
+        Target(Path file, BasicFileAttributes attributes, int refusal) {
+            this.file = file;
+            this.attributes = attributes;
+            this.refusal = refusal;
+        }
+    }
+
     /**
-     * The file a request target names, or null when it is outside the root (after decoding,
-     * normalising and resolving symlinks), not a plain path, or a dotfile that is not allowed.
+     * The file a request target names: refused (403) when it is outside the root (after
+     * decoding, normalising and resolving symlinks), not a plain path, not a regular file, or
+     * a dotfile that is not allowed; 404 when nothing is there. A directory names its
+     * index.html. Every check is on the real path, computed anew for each request (realpath(3):
+     * one readlink per name), so a symlink changed while the server runs is seen at once.
      */
-    Path resolve(String target) {
+    Target resolve(String target) {
         String path = target;
         int query = path.indexOf('?');
         if (query >= 0) {
@@ -492,44 +549,51 @@ public final class FileServer {
         }
         if (!path.startsWith("/") || path.toLowerCase(Locale.ROOT).contains("%2f")
                 || path.toLowerCase(Locale.ROOT).contains("%5c") || path.contains("\\")) {
-            return null;
+            return Target.FORBIDDEN;
         }
         String decoded;
         try {
             decoded = URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return null;
+            return Target.FORBIDDEN;
         }
         if (decoded.indexOf('\0') >= 0) {
-            return null;
+            return Target.FORBIDDEN;
         }
         Path candidate = root.resolve(decoded.substring(1)).normalize();
-        if (!candidate.startsWith(root) || (!limits.dotfiles && hasDotSegment(root.relativize(candidate)))) {
-            return null;
-        }
-        if (Files.isDirectory(candidate)) {
-            candidate = candidate.resolve("index.html");
+        if (!candidate.startsWith(root) || (!limits.dotfiles && hasDotSegment(candidate))) {
+            return Target.FORBIDDEN;
         }
         try {
             Path real = candidate.toRealPath();
-            if (!real.startsWith(root) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)
-                    || (!limits.dotfiles && hasDotSegment(root.relativize(real)))) {
-                return null;
+            // NOFOLLOW_LINKS on a real path: its type, not that of a symlink put there since.
+            BasicFileAttributes attributes = Files.readAttributes(real, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (attributes.isDirectory()) {
+                // realpath(dir/index.html) == realpath(realpath(dir)/index.html): only the final
+                // path is checked, as it would be had the directory been named with its index.
+                real = real.resolve("index.html").toRealPath();
+                attributes = Files.readAttributes(real, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             }
-            return real;
-        } catch (IOException missing) {
-            return candidate; // does not exist: opening it gives the 404
+            if (!real.startsWith(root) || !attributes.isRegularFile()
+                    || (!limits.dotfiles && hasDotSegment(real))) {
+                return Target.FORBIDDEN;
+            }
+            return new Target(real, attributes, 0);
+        } catch (java.nio.file.AccessDeniedException e) {
+            return Target.FORBIDDEN;
+        } catch (IOException e) {
+            return Target.NOT_FOUND; // missing, or a name under a file (ENOTDIR), or a symlink loop
         }
     }
 
-    /** A name in the path starts with "." (.env, .git/config, .htpasswd). */
-    private static boolean hasDotSegment(Path relative) {
-        for (Path name : relative) {
-            if (name.toString().startsWith(".")) {
-                return true;
-            }
-        }
-        return false;
+    /**
+     * A name below the root in {@code path} (normalised, inside the root) starts with "."
+     * (.env, .git/config, .htpasswd).
+     */
+    private boolean hasDotSegment(Path path) {
+        String below = path.toString().substring(rootName.length());
+        return below.startsWith(".") || below.contains("/.");
     }
 
     /** {@link #parseRange}'s answer for "416". */
@@ -623,7 +687,7 @@ public final class FileServer {
         byte[] text = (code + " " + reason + "\n").getBytes(StandardCharsets.US_ASCII);
         byte[] body = headOnly ? new byte[0] : text;
         String headers = "HTTP/1.1 " + code + " " + reason + "\r\n"
-                + "Date: " + HTTP_DATE.format(ZonedDateTime.now(ZoneOffset.UTC)) + "\r\n"
+                + "Date: " + NOW.format(System.currentTimeMillis() / 1000) + "\r\n"
                 + "Server: zerocopy-FileServer\r\n"
                 + "Content-Type: text/plain; charset=utf-8\r\n"
                 + "Content-Length: " + text.length + "\r\n"
