@@ -8,15 +8,20 @@ import java.net.StandardSocketOptions;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -117,6 +122,10 @@ public final class FileServer {
 
     private final Path root;
     private final String rootName;
+    /** The root, open (a directory descriptor): files below it are looked up and opened relative to it. */
+    private final SecureDirectoryStream<Path> rootDirectory;
+    /** The root directory's device and inode, to tell whether {@link #root} still names it. */
+    private final Object rootKey;
     private final boolean zeroCopy;
     private final Limits limits;
     private final Set<Connection> live = ConcurrentHashMap.newKeySet();
@@ -134,6 +143,16 @@ public final class FileServer {
     FileServer(Path root, boolean zeroCopy, Limits limits) throws IOException {
         this.root = root.toRealPath();
         this.rootName = this.root.toString();
+        DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
+        Object key = null;
+        if (directory instanceof SecureDirectoryStream) {
+            this.rootDirectory = (SecureDirectoryStream<Path>) directory;
+            key = rootDirectory.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+        } else {
+            directory.close();
+            this.rootDirectory = null;
+        }
+        this.rootKey = key;
         this.zeroCopy = zeroCopy;
         this.limits = limits;
     }
@@ -410,9 +429,7 @@ public final class FileServer {
         }
         FileChannel channel;
         try {
-            // NOFOLLOW_LINKS: the real path has no symlink, so one there now was put in since
-            // resolve() looked; refuse it rather than follow it out of the root.
-            channel = FileChannel.open(target.file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            channel = open(target);
         } catch (NoSuchFileException | java.nio.file.AccessDeniedException e) {
             sendError(socket, e instanceof NoSuchFileException ? 404 : 403,
                     e instanceof NoSuchFileException ? "Not Found" : "Forbidden", keepAlive, head);
@@ -518,21 +535,41 @@ public final class FileServer {
 
     /** A request target resolved: a regular file inside the root, or the status that refuses it. */
     static final class Target {
-        static final Target FORBIDDEN = new Target(null, null, 403);
-        static final Target NOT_FOUND = new Target(null, null, 404);
+        static final Target FORBIDDEN = new Target(null, null, null, 403);
+        static final Target NOT_FOUND = new Target(null, null, null, 404);
 
         /** The real path (no symlink in it), null when refused. */
         final Path file;
+        /** The same file relative to the root directory, or null to open {@link #file}. */
+        final Path below;
         final BasicFileAttributes attributes;
         /** 0, or 403 / 404. */
         final int refusal;
 
-        Target(Path file, BasicFileAttributes attributes, int refusal) {
+        Target(Path file, Path below, BasicFileAttributes attributes, int refusal) {
             this.file = file;
+            this.below = below;
             this.attributes = attributes;
             this.refusal = refusal;
         }
     }
+
+    /**
+     * Opens what {@link #resolve} found. NOFOLLOW_LINKS: its last name was no symlink, so one
+     * there now was put in since; it is refused (ELOOP) rather than followed out of the root.
+     */
+    private FileChannel open(Target target) throws IOException {
+        if (target.below != null) {
+            SeekableByteChannel channel = rootDirectory.newByteChannel(target.below, READ_NOFOLLOW);
+            if (channel instanceof FileChannel) { // it is, on Linux: openat(2) gives a FileChannelImpl
+                return (FileChannel) channel;
+            }
+            channel.close();
+        }
+        return FileChannel.open(target.file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static final Set<OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
 
     /**
      * The file a request target names: refused (403) when it is outside the root (after
@@ -542,6 +579,19 @@ public final class FileServer {
      * one readlink per name), so a symlink changed while the server runs is seen at once.
      */
     Target resolve(String target) {
+        Path candidate = candidate(target);
+        if (candidate == null) {
+            return Target.FORBIDDEN;
+        }
+        Target below = resolveBelowRoot(candidate);
+        return below != null ? below : resolveReal(candidate);
+    }
+
+    /**
+     * The decoded, normalised path a target names, or null when it is not a plain path, leaves
+     * the root by its names ("..") or names a dotfile that is not allowed.
+     */
+    private Path candidate(String target) {
         String path = target;
         int query = path.indexOf('?');
         if (query >= 0) {
@@ -549,21 +599,84 @@ public final class FileServer {
         }
         if (!path.startsWith("/") || path.toLowerCase(Locale.ROOT).contains("%2f")
                 || path.toLowerCase(Locale.ROOT).contains("%5c") || path.contains("\\")) {
-            return Target.FORBIDDEN;
+            return null;
         }
         String decoded;
         try {
             decoded = URLDecoder.decode(path.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            return Target.FORBIDDEN;
+            return null;
         }
         if (decoded.indexOf('\0') >= 0) {
-            return Target.FORBIDDEN;
+            return null;
         }
         Path candidate = root.resolve(decoded.substring(1)).normalize();
         if (!candidate.startsWith(root) || (!limits.dotfiles && hasDotSegment(candidate))) {
-            return Target.FORBIDDEN;
+            return null;
         }
+        return candidate;
+    }
+
+    /**
+     * {@link #resolve} the short way, where it gives the same answer: while the root's path
+     * still names the directory opened at start, and no name between it and the file is a
+     * symlink, the candidate is its own real path. Each name is looked at with fstatat(2)
+     * relative to the root's descriptor (one short lookup each, where realpath(3) costs a
+     * readlink of every name from "/"), and the file is opened with openat(2). Null where a
+     * symlink is on the way (or the root's path names another directory now): then {@link
+     * #resolveReal} decides, as it always did.
+     */
+    private Target resolveBelowRoot(Path candidate) {
+        if (rootDirectory == null || rootKey == null) {
+            return null;
+        }
+        try {
+            // A rename of the root or of a directory above it (a deploy) must not leave us
+            // serving the old directory: compare what the path names now with what was opened.
+            if (!rootKey.equals(Files.readAttributes(root, BasicFileAttributes.class).fileKey())) {
+                return null;
+            }
+            Path below = root.relativize(candidate);
+            if (below.toString().isEmpty()) {
+                below = null; // the root itself
+            }
+            int names = below == null ? 0 : below.getNameCount();
+            for (int i = 1; i < names; i++) {
+                BasicFileAttributes parent = attributesBelowRoot(below.subpath(0, i));
+                if (parent.isSymbolicLink()) {
+                    return null;
+                }
+                if (!parent.isDirectory()) {
+                    return Target.NOT_FOUND; // a name under a file (ENOTDIR)
+                }
+            }
+            BasicFileAttributes attributes = attributesBelowRoot(below);
+            if (attributes.isDirectory()) {
+                below = below == null ? Paths.get("index.html") : below.resolve("index.html");
+                candidate = candidate.resolve("index.html");
+                attributes = attributesBelowRoot(below);
+            }
+            if (attributes.isSymbolicLink()) {
+                return null;
+            }
+            return attributes.isRegularFile() ? new Target(candidate, below, attributes, 0) : Target.FORBIDDEN;
+        } catch (NoSuchFileException e) {
+            return Target.NOT_FOUND;
+        } catch (IOException e) {
+            return null; // let the long way decide what to answer
+        }
+    }
+
+    /** lstat of a path below the root (the root itself for null), relative to its descriptor. */
+    private BasicFileAttributes attributesBelowRoot(Path below) throws IOException {
+        return below == null
+                ? rootDirectory.getFileAttributeView(BasicFileAttributeView.class).readAttributes()
+                : rootDirectory.getFileAttributeView(below, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .readAttributes();
+    }
+
+    /** {@link #resolve} by the candidate's real path: symlinks are followed, and then checked. */
+    private Target resolveReal(Path candidate) {
         try {
             Path real = candidate.toRealPath();
             // NOFOLLOW_LINKS on a real path: its type, not that of a symlink put there since.
@@ -579,7 +692,7 @@ public final class FileServer {
                     || (!limits.dotfiles && hasDotSegment(real))) {
                 return Target.FORBIDDEN;
             }
-            return new Target(real, attributes, 0);
+            return new Target(real, null, attributes, 0);
         } catch (java.nio.file.AccessDeniedException e) {
             return Target.FORBIDDEN;
         } catch (IOException e) {
