@@ -525,7 +525,12 @@ public final class FileServer {
         writeFully(conn.headPipe.sink(), head); // a head is far smaller than a pipe: never waits
         long moved = 0;
         while (moved < length) {
-            moved += ZeroCopy.splice(conn.headPipe.source(), conn.socket, length - moved, SpliceFlag.MORE);
+            // Both channels are in blocking mode: a call waits for room instead of returning 0.
+            long n = ZeroCopy.splice(conn.headPipe.source(), conn.socket, length - moved, SpliceFlag.MORE);
+            if (n <= 0) {
+                throw new IOException("splice of the response head moved " + n + " bytes");
+            }
+            moved += n;
         }
     }
 
