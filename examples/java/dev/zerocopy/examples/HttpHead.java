@@ -73,7 +73,7 @@ final class HttpHead {
         if (parts.length != 3 || !isToken(parts[0]) || parts[1].isEmpty()) {
             return error(400, "Bad Request");
         }
-        if (!parts[2].matches("HTTP/[0-9]\\.[0-9]")) {
+        if (!isHttpVersion(parts[2])) {
             return error(400, "Bad Request");
         }
         if (parts[2].charAt(5) != '1') {
@@ -100,6 +100,16 @@ final class HttpHead {
                     .add(line.substring(colon + 1).trim());
         }
         return head;
+    }
+
+    /** "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), without a regular expression compiled per request. */
+    private static boolean isHttpVersion(String s) {
+        return s.length() == 8 && s.startsWith("HTTP/") && isDigit(s.charAt(5)) && s.charAt(6) == '.'
+                && isDigit(s.charAt(7));
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     private static String stripCr(String line) {
