@@ -319,7 +319,7 @@ def small_targets():
     return "\n".join(out)
 
 
-md += ["### Small files: issue 13's targets (measured here; the library work that should meet them is elsewhere)", "",
+md += ["### Small files: issue 13's targets", "",
        small_targets() if cells else "_not run_", ""]
 md += ["### Run", "", meta_lines(system_meta), ""]
 md += ["## Relay at scale: N concurrent proxied connections on virtual threads", "",
