@@ -18,11 +18,7 @@ pub enum Kind {
     Other = 4,
 }
 
-pub fn kind(fd: BorrowedFd<'_>) -> Result<Kind> {
-    Ok(stat_kind(fd)?.0)
-}
-
-/// The [`Kind`], and whether a write to it can never sleep: a memory device (character
+/// The [`Kind`] of the file behind `fd`, and whether a write to it can never sleep: a memory device (character
 /// major 1: /dev/null, /dev/zero, /dev/full, /dev/urandom) takes or drops what it is given
 /// at once, so sendfile into one needs no non-blocking dance.
 fn stat_kind(fd: BorrowedFd<'_>) -> Result<(Kind, bool)> {
@@ -165,11 +161,11 @@ mod tests {
         let file = testutil::temp_file_with(b"x");
         let (r, _w) = testutil::pipe();
         let (a, _b) = testutil::tcp_pair();
-        assert_eq!(kind(file.as_fd()).unwrap(), Kind::File);
-        assert_eq!(kind(r.as_fd()).unwrap(), Kind::Pipe);
-        assert_eq!(kind(a.as_fd()).unwrap(), Kind::Socket);
+        assert_eq!(stat_kind(file.as_fd()).unwrap().0, Kind::File);
+        assert_eq!(stat_kind(r.as_fd()).unwrap().0, Kind::Pipe);
+        assert_eq!(stat_kind(a.as_fd()).unwrap().0, Kind::Socket);
         let null = std::fs::File::open("/dev/null").unwrap();
-        assert_eq!(kind(null.as_fd()).unwrap(), Kind::Other);
+        assert_eq!(stat_kind(null.as_fd()).unwrap().0, Kind::Other);
         assert_ne!(describe(null.as_fd()).unwrap() & WRITES_NEVER_SLEEP, 0);
         let tty = std::fs::File::open("/dev/tty").or_else(|_| std::fs::File::open("/dev/ptmx"));
         if let Ok(tty) = tty {
